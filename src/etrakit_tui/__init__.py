@@ -1,0 +1,3 @@
+"""etrakit-tui: a terminal re-creation of a city's eTRAKiT contractor portal."""
+
+__version__ = "0.1.0"

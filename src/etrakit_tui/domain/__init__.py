@@ -1,0 +1,1 @@
+"""The domain: SQLModel tables and services. Never imports textual or rich."""

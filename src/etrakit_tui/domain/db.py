@@ -1,0 +1,164 @@
+"""Engine, sessions and the one unit-of-work helper.
+
+SQLite: WAL, ``busy_timeout``, ``synchronous=FULL``, ``foreign_keys=ON``. pysqlite's own
+transaction handling is switched off and we emit ``BEGIN`` ourselves: without that, a
+read-check-write runs partly outside any transaction and overbooks silently. Writes open
+with ``BEGIN IMMEDIATE`` so two writers never both read and then both write.
+
+PostgreSQL goes through psycopg 3 with the same code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+from etrakit_tui.domain.errors import DatabaseError
+from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
+
+WRITE_OPTION = "etrakit_write"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Clock(Protocol):
+    """Where "now" comes from. Injected so rules can be tested at 06:59 and 07:00."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FixedClock:
+    """A clock that stands still until told to move (tests, demos)."""
+
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self.at = at
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and route them to psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    assert isinstance(dbapi_connection, sqlite3.Connection)
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """The one engine factory: SQLite file (WAL) or PostgreSQL (psycopg 3)."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise DatabaseError("an in-memory SQLite database cannot be shared; use a file")
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@dataclass
+class Database:
+    """An engine plus the rules and clock every service needs.
+
+    ``read()`` gives a session in a plain transaction; ``write()`` gives one transaction
+    that commits on success and rolls back on any exception (``BEGIN IMMEDIATE`` on SQLite).
+    """
+
+    engine: Engine
+    jurisdiction: Jurisdiction = DEFAULT_JURISDICTION
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        jurisdiction: Jurisdiction = DEFAULT_JURISDICTION,
+        clock: Clock | None = None,
+    ) -> Database:
+        return cls(make_engine(url), jurisdiction, clock or SystemClock())
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        bind = self.engine.execution_options(**{WRITE_OPTION: True})
+        try:
+            with Session(bind, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise DatabaseError(f"the database refused the change: {exc.orig}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,48 @@
+"""Domain errors: each carries a message fit to show the user as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class EtrakitError(Exception):
+    """Base of every error the domain raises on purpose. ``str(err)`` is the user message."""
+
+
+class DatabaseError(EtrakitError):
+    """The database cannot be reached, is behind its schema, or refused a change."""
+
+
+class SchemaBehindError(DatabaseError):
+    """The schema is older than this version of the program."""
+
+
+class NotFound(EtrakitError):
+    """The thing does not exist, or the caller may not see it (we never say which)."""
+
+    def __init__(self, what: str = "record") -> None:
+        super().__init__(f"{what} not found")
+
+
+class AuthenticationFailed(EtrakitError):
+    """One generic message for every sign-in failure."""
+
+
+class ValidationFailed(EtrakitError):
+    """Bad input; ``errors`` maps each field name to the message shown at that field."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class RuleViolation(EtrakitError):
+    """A portal rule refused the action; ``field`` names where the user should look."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class SlotFull(RuleViolation):
+    """The requested district/day/period has no room left."""

@@ -1,0 +1,87 @@
+"""Migrations take an empty database to head on both engines, and nothing is left pending."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from etrakit_tui.domain.db import Database, make_engine
+from etrakit_tui.domain.errors import SchemaBehindError
+from etrakit_tui.domain.schema import (
+    current_revision,
+    ensure_schema,
+    head_revision,
+    pending_changes,
+    upgrade,
+)
+from tests.support.pgserver import PgServer
+
+
+def test_empty_sqlite_file_migrates_to_head_with_nothing_pending(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert pending_changes(engine) == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+@pytest.mark.postgres
+def test_empty_postgres_database_migrates_to_head_with_nothing_pending(pg_server: PgServer) -> None:
+    name = pg_server.create_database()
+    engine = make_engine(pg_server.url(name))
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert pending_changes(engine) == []
+    finally:
+        engine.dispose()
+        pg_server.drop_database(name)
+
+
+def test_schema_behind_is_refused_with_the_fixing_command(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with pytest.raises(SchemaBehindError, match="etrakit-tui db upgrade"):
+        ensure_schema(engine, auto_upgrade=False)
+
+
+def test_default_file_is_upgraded_on_first_use(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'first.db'}")
+    ensure_schema(engine, auto_upgrade=True)
+    assert current_revision(engine) == head_revision()
+
+
+def test_check_constraint_keeps_booked_within_capacity(db: Database) -> None:
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from etrakit_tui.domain.models import InspectionSlot
+
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            InspectionSlot.__table__.insert().values(  # type: ignore[attr-defined]
+                district="NORTH", day=date(2026, 11, 19), period="AM", capacity=1, booked=2
+            )
+        )
+
+
+def test_domain_import_leaves_textual_and_rich_out() -> None:
+    code = (
+        "import sys, etrakit_tui.domain, etrakit_tui.domain.models, etrakit_tui.domain.db, "
+        "etrakit_tui.domain.schema, pkgutil, importlib\n"
+        "import etrakit_tui.domain as d\n"
+        "for m in pkgutil.walk_packages(d.__path__, 'etrakit_tui.domain.'):\n"
+        "    if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
