@@ -110,7 +110,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True)
-    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    backend = parsed.get_backend_name()
+    raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
 def is_sqlite(engine: Engine) -> bool:

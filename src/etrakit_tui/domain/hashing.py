@@ -9,8 +9,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32,
-                        salt_len=16, type=Type.ID)
+HASHER = PasswordHasher(
+    time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+)
 
 # Verified against when the account does not exist, so unknown names take as long as
 # wrong passwords.

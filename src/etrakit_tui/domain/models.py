@@ -285,9 +285,7 @@ class InspectionPrerequisite(SQLModel, table=True):
     inspection_type_id: int = Field(foreign_key="inspection_type.id", primary_key=True)
     requires_id: int = Field(foreign_key="inspection_type.id", primary_key=True)
 
-    __table_args__ = (
-        CheckConstraint("inspection_type_id <> requires_id", name="not_self"),
-    )
+    __table_args__ = (CheckConstraint("inspection_type_id <> requires_id", name="not_self"),)
 
 
 class InspectionSlot(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""The Textual front end. Screens call domain services in thread workers."""
