@@ -201,6 +201,27 @@ def assign_inspections_cmd(db_url: str | None, day: Any) -> None:
     click.echo(str(report))
 
 
+@cli.command("notify")
+@db_option
+@click.option("--loop", is_flag=True, help="Keep sending until interrupted.")
+@click.option("--interval", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
+              help="Seconds between passes with --loop.")
+def notify_cmd(db_url: str | None, loop: bool, interval: float) -> None:
+    """Send queued emails (failed-inspection notices) over SMTP (ETRAKIT_SMTP_*)."""
+    import time
+
+    from etrakit_tui.domain.mailer import deliver_pending
+
+    database = open_database(db_url)
+    smtp = load_settings().smtp()
+    while True:
+        report = deliver_pending(database, smtp)
+        click.echo(str(report))
+        if not loop:
+            return
+        time.sleep(interval)
+
+
 # --------------------------------------------------------------------------- entry point
 
 

@@ -177,6 +177,20 @@ def default_database_url() -> str:
     return f"sqlite:///{default_data_dir() / 'etrakit.db'}"
 
 
+class SmtpSettings(BaseModel):
+    """How failed-inspection emails leave: ``ETRAKIT_SMTP_HOST``, ``ETRAKIT_SMTP_PORT``..."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str | None = None
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    password: str | None = None
+    sender: str = "etrakit@localhost"
+    timeout_seconds: float = Field(default=20.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Process settings from ``ETRAKIT_*`` environment variables."""
 
@@ -184,6 +198,22 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     config: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "etrakit@localhost"
+
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            security=self.smtp_security,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            sender=self.smtp_sender,
+        )
 
     def resolved_database_url(self, override: str | None = None) -> str:
         return override or self.database_url or default_database_url()

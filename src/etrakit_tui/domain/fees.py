@@ -1,0 +1,176 @@
+"""Fees: what a permit owes, what was paid, and staff recording payments.
+
+The amount due of a permit is ``sum(fees) - sum(payments)``; :func:`fees_due_expr` is that
+rule as one SQL expression (the dashboard and any list use it), :func:`amount_due` the same
+for one permit. Payments may never exceed the amount due, so it never goes below zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
+
+from etrakit_tui.domain import audit
+from etrakit_tui.domain.access import permit_for, permit_scoped
+from etrakit_tui.domain.actors import Actor, ActorKind
+from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.errors import RuleViolation, ValidationFailed
+from etrakit_tui.domain.models import Fee, Payment, Permit
+from etrakit_tui.domain.readmodels import FeeBreakdown, FeeRow, PaymentRow
+from etrakit_tui.domain.search import has_control_chars
+
+PAYMENT_METHODS = ("CHECK", "CASH", "CARD", "ACH")
+"""How the division takes money."""
+
+MAX_REFERENCE = 60
+
+
+def format_cents(cents: int) -> str:
+    """``123456`` -> ``"$1,234.56"`` (the portal's money format)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}${whole:,}.{part:02d}"
+
+
+def _sum_for(amount: Any, owner: Any, permit_id: Any) -> ColumnElement[int]:
+    target = col(Permit.id) if permit_id is None else permit_id
+    subquery: ColumnElement[int] = (
+        select(func.coalesce(func.sum(amount), 0)).where(owner == target).scalar_subquery()
+    )
+    return subquery
+
+
+def fees_total_expr(permit_id: Any = None) -> ColumnElement[int]:
+    """SQL: the total assessed on the permit ``permit_id`` (default: the enclosing query's
+    ``permit.id``), in cents."""
+    return _sum_for(col(Fee.amount_cents), col(Fee.permit_id), permit_id)
+
+
+def paid_total_expr(permit_id: Any = None) -> ColumnElement[int]:
+    """SQL: the total paid on the permit, in cents."""
+    return _sum_for(col(Payment.amount_cents), col(Payment.permit_id), permit_id)
+
+
+def fees_due_expr(permit_id: Any = None) -> ColumnElement[int]:
+    """SQL: the amount due on the permit ``permit_id`` (default: the enclosing query's
+    ``permit.id``), in cents. Use as a column: ``select(Permit.number, fees_due_expr())``."""
+    due: ColumnElement[int] = fees_total_expr(permit_id) - paid_total_expr(permit_id)
+    return due
+
+
+def amount_due(session: Session, permit_id: int) -> int:
+    """The amount due on one permit, in cents."""
+    return int(session.exec(select(fees_due_expr(permit_id))).one())
+
+
+def breakdown_of(session: Session, permit: Permit) -> FeeBreakdown:
+    """The fee breakdown of a permit already authorized by the caller."""
+    fees = session.exec(
+        select(Fee).where(Fee.permit_id == permit.id).order_by(col(Fee.assessed_on), col(Fee.id))
+    ).all()
+    payments = session.exec(
+        select(Payment)
+        .where(Payment.permit_id == permit.id)
+        .order_by(col(Payment.paid_at), col(Payment.id))
+    ).all()
+    total = sum(f.amount_cents for f in fees)
+    paid = sum(p.amount_cents for p in payments)
+    return FeeBreakdown(
+        permit_number=permit.number,
+        fees=tuple(FeeRow(f.code, f.description, f.amount_cents, f.assessed_on) for f in fees),
+        payments=tuple(
+            PaymentRow(p.amount_cents, p.method, p.reference, p.paid_at) for p in payments
+        ),
+        total_fees_cents=total,
+        total_paid_cents=paid,
+        amount_due_cents=total - paid,
+    )
+
+
+@permit_scoped
+def fee_breakdown(db: Database, actor: Actor, number: str) -> FeeBreakdown:
+    """Each fee, each payment, and the amount due of permit ``number``."""
+    with db.read() as session:
+        permit = permit_for(session, actor, number, private=True)
+        return breakdown_of(session, permit)
+
+
+def _clean_payment(amount_cents: int, method: str, reference: str) -> tuple[str, str]:
+    errors: dict[str, str] = {}
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        errors["amount"] = "Enter an amount greater than zero."
+    clean_method = method.strip().upper()
+    if clean_method not in PAYMENT_METHODS:
+        errors["method"] = f"Choose one of {', '.join(PAYMENT_METHODS)}."
+    clean_reference = reference.strip()
+    if len(clean_reference) > MAX_REFERENCE:
+        errors["reference"] = f"Use at most {MAX_REFERENCE} characters."
+    elif has_control_chars(clean_reference):
+        errors["reference"] = "Control characters are not allowed."
+    if errors:
+        raise ValidationFailed(errors)
+    return clean_method, clean_reference
+
+
+@permit_scoped
+def record_payment(
+    db: Database,
+    actor: Actor,
+    number: str,
+    amount_cents: int,
+    method: str = "CHECK",
+    reference: str = "",
+) -> FeeBreakdown:
+    """Record a payment on permit ``number`` (staff only) and return the new breakdown.
+
+    Refused: a company or inspector (``NotFound`` where they may not see the permit,
+    :class:`RuleViolation` where they may); an amount that is not positive
+    (:class:`ValidationFailed` on ``amount``) or exceeds the amount due
+    (:class:`RuleViolation` on ``amount``). Every outcome is audited.
+    """
+    try:
+        with db.write() as session:
+            permit = permit_for(session, actor, number, private=True, lock=True)
+            assert permit.id is not None
+            if not actor.is_staff:
+                raise RuleViolation("Only building-division staff may record payments.")
+            clean_method, clean_reference = _clean_payment(amount_cents, method, reference)
+            due = amount_due(session, permit.id)
+            if amount_cents > due:
+                raise RuleViolation(
+                    f"The payment exceeds the amount due ({format_cents(due)}).", field="amount"
+                )
+            session.add(
+                Payment(
+                    permit_id=permit.id,
+                    amount_cents=amount_cents,
+                    method=clean_method,
+                    reference=clean_reference,
+                    paid_at=db.now(),
+                    recorded_by_id=actor.id if actor.kind is ActorKind.STAFF else None,
+                )
+            )
+            audit.record(
+                session,
+                actor,
+                "payment_recorded",
+                at=db.now(),
+                target=permit.number,
+                detail=f"{format_cents(amount_cents)} {clean_method} {clean_reference}".strip(),
+            )
+            session.flush()
+            return breakdown_of(session, permit)
+    except (RuleViolation, ValidationFailed) as refused:
+        with db.write() as session:
+            audit.record(
+                session,
+                actor,
+                "payment_recorded",
+                at=db.now(),
+                target=number.strip().upper()[:120],
+                outcome="refused",
+                detail=str(refused),
+            )
+        raise
