@@ -85,3 +85,53 @@ def test_bad_config_names_the_key(tmp_path: Path) -> None:
 def test_unreachable_postgres_is_one_line() -> None:
     result = run("db", "current", "--db", "postgresql://nobody@127.0.0.1:1/none")
     assert_one_line_error(result, "database error")
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'admin.db'}"
+    assert run("db", "upgrade", "--db", url).returncode == 0
+    return url
+
+
+def test_company_administration_round_trip(migrated: str) -> None:
+    from etrakit_tui.domain.auth import sign_in_company
+    from etrakit_tui.domain.db import Database
+
+    added = run(
+        "company", "add", "BRIGHT PLUMBING INC", "--license", "998877",
+        "--email", "office@bright.example", "--phone", "951-555-0101", "--db", migrated,
+    )
+    assert added.returncode == 0, added.stderr
+    pin = added.stdout.split("PIN ")[1].split()[0]
+    assert len(pin) == 8 and pin.isdigit()
+    listed = run("company", "list", "--db", migrated)
+    assert "BRIGHT PLUMBING INC\t998877\tawaiting first sign-in" in listed.stdout
+    result = sign_in_company(Database.open(migrated), "BRIGHT PLUMBING INC", pin)
+    assert result.must_set_password
+
+    disabled = run("company", "disable", "BRIGHT PLUMBING INC", "--db", migrated)
+    assert disabled.returncode == 0
+    assert "\tdisabled" in run("company", "list", "--db", migrated).stdout
+
+
+def test_company_errors_are_one_line(migrated: str) -> None:
+    args = ("--email", "a@b.example", "--phone", "951-555-0101", "--db", migrated)
+    assert run("company", "add", "ONE INC", "--license", "111", *args).returncode == 0
+    duplicate = run("company", "add", "TWO INC", "--license", "111", *args)
+    assert_one_line_error(duplicate, "license")
+    assert_one_line_error(run("company", "issue-pin", "NOBODY LLC", "--db", migrated), "not found")
+    bad_email = run("company", "add", "THREE INC", "--license", "333", "--email", "nope",
+                    "--phone", "951-555-0101", "--db", migrated)
+    assert_one_line_error(bad_email, "email")
+
+
+def test_staff_add_creates_a_working_account(migrated: str) -> None:
+    from etrakit_tui.domain.auth import sign_in_staff
+    from etrakit_tui.domain.db import Database
+
+    result = run("staff", "add", "jdoe", "--name", "Jane Doe", "--role", "inspector",
+                 "--district", "NORTH", "--password", "field-work-2026", "--db", migrated)
+    assert result.returncode == 0, result.stderr
+    signed = sign_in_staff(Database.open(migrated), "jdoe", "field-work-2026")
+    assert signed.actor.is_inspector

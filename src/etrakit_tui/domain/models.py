@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Computed,
     Dialect,
     Index,
     LargeBinary,
     MetaData,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -146,11 +148,22 @@ def _in(column: str, values: type[StrEnum]) -> str:
 # --------------------------------------------------------------------------- accounts
 
 
+# Company names compare byte by byte on both engines (PostgreSQL's "C" collation, SQLite's
+# BINARY). ``name_upper`` is computed by the database (ASCII upper case on both), so the login
+# picker's case-insensitive prefix range ``name_upper >= P AND name_upper < P'`` is exact and
+# served by its index whatever the server's locale.
+COMPANY_NAME_TYPE = String(120).with_variant(String(120, collation="C"), "postgresql")
+
+
 class Company(SQLModel, table=True):
     """A licensed contractor (or design professional) registered with the division."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=120, unique=True)
+    name: str = Field(sa_column=Column(COMPANY_NAME_TYPE, nullable=False, unique=True))
+    name_upper: str | None = Field(
+        default=None,
+        sa_column=Column(COMPANY_NAME_TYPE, Computed("upper(name)", persisted=True), index=True),
+    )
     license_no: str = Field(max_length=30, unique=True)
     address: str = Field(default="", max_length=200)
     city: str = Field(default="", max_length=80)

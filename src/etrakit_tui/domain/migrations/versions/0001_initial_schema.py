@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:39:33.637446
+Create Date: 2026-11-26 14:46:05.077635
 """
 from typing import Sequence, Union
 
@@ -38,7 +38,8 @@ def upgrade() -> None:
 
     op.create_table('company',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('name', sa.String(length=120).with_variant(sa.String(length=120, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name_upper', sa.String(length=120).with_variant(sa.String(length=120, collation='C'), 'postgresql'), sa.Computed('upper(name)', persisted=True), nullable=True),
     sa.Column('license_no', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -62,6 +63,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('license_no', name=op.f('uq_company_license_no')),
     sa.UniqueConstraint('name', name=op.f('uq_company_name'))
     )
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_name_upper'), ['name_upper'], unique=False)
+
     op.create_table('inspection_slot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -374,6 +378,9 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('inspection_type')
     op.drop_table('inspection_slot')
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_name_upper'))
+
     op.drop_table('company')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))

@@ -1,0 +1,277 @@
+"""Sign-in (SPEC §2.1): pick the company by typing, then the password — or the PIN the first
+time, which leads straight to setting a password. Staff and inspectors switch to a
+user-name sign-in with one key. Every failure shows the same message."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from etrakit_tui.domain import auth
+from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
+from etrakit_tui.domain.passwords import policy_for
+from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.screens.base import PortalHeader
+
+PICKER_ROWS = 6
+
+
+class ForgotPasswordScreen(ModalScreen[None]):
+    """How to get a new PIN: the jurisdiction's email and phone."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "dismiss", "Close", id="forgot.close", tooltip="Back to sign-in"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        j = self.app.database.jurisdiction  # type: ignore[attr-defined]
+        with Vertical(id="forgot", classes="dialog"):
+            yield Static("Forgot your password?", classes="title")
+            yield Static(
+                inert(
+                    f"Passwords are not sent by email. Ask the {j.division} for a new PIN:\n"
+                    f"  email  {j.email}\n  phone  {j.phone}\n"
+                    "Sign in with the new PIN and you will be asked to choose a new password.",
+                    multiline=True,
+                )
+            )
+            yield Button("Close", id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss()
+
+
+class SetPasswordScreen(ModalScreen[bool]):
+    """First sign-in with a PIN: choose a password (the PIN is consumed when it is saved)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="setpw.cancel", tooltip="Back to sign-in"),
+    ]
+
+    def __init__(self, company: str, pin: str) -> None:
+        super().__init__()
+        self.company = company
+        self.pin = pin
+
+    def compose(self) -> ComposeResult:
+        policy = policy_for(self.app.database.jurisdiction)  # type: ignore[attr-defined]
+        with Vertical(id="set-password", classes="dialog"):
+            yield Static("Choose your password", classes="title")
+            yield Static(inert(f"Company: {self.company}"))
+            yield Static(inert(f"Password rule: {policy.describe()}"), id="policy")
+            yield Label("* Password:")
+            yield Input(password=True, id="password", max_length=128)
+            yield Static("", id="password-error", classes="error")
+            yield Label("* Confirm password:")
+            yield Input(password=True, id="confirm", max_length=128)
+            yield Static("", id="confirm-error", classes="error")
+            yield Button("Save password", id="save", variant="primary")
+
+    @on(Input.Submitted, "#password")
+    def _next(self) -> None:
+        self.query_one("#confirm", Input).focus()
+
+    @on(Input.Submitted, "#confirm")
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        self.query_one("#password-error", Static).update("")
+        self.query_one("#confirm-error", Static).update("")
+        self._set_password(
+            self.query_one("#password", Input).value, self.query_one("#confirm", Input).value
+        )
+
+    @work(thread=True, exclusive=True, group="set-password")
+    def _set_password(self, password: str, confirm: str) -> None:
+        db = self.app.database  # type: ignore[attr-defined]
+        try:
+            auth.set_initial_password(db, self.company, self.pin, password, confirm)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self._show_errors, exc.errors)
+            return
+        except EtrakitError as exc:
+            self.app.call_from_thread(self._show_errors, {"password": str(exc)})
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            target = "#confirm-error" if name == "confirm" else "#password-error"
+            self.query_one(target, Static).update(inert(message))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class LoginScreen(Screen[Any]):
+    """Contractor Login, with a switch to staff/inspector sign-in."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "forgot", "Forgot password?", id="login.forgot",
+                tooltip="How to get a new PIN"),
+        Binding("f8", "toggle_staff", "Staff sign-in", id="login.staff",
+                tooltip="Switch between contractor and staff/inspector sign-in"),
+        Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave the portal"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.staff_mode = False
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        yield PortalHeader(app.database.jurisdiction.name, None)
+        with VerticalScroll(id="login"):
+            yield Static("Contractor Login", id="login-title", classes="title")
+            yield Static(
+                "LOG IN BELOW TO ENTER THE CONTRACTOR PORTAL. Contractor Login is restricted to "
+                "contractors with a valid license through the California State License Board.",
+                id="login-intro",
+            )
+            yield Label("Company:", id="name-label")
+            yield Input(placeholder="type to find your company", id="name", max_length=120)
+            yield OptionList(id="picker")
+            yield Label("Password (first time: your PIN):", id="secret-label")
+            yield Input(password=True, id="secret", max_length=128)
+            yield Static("", id="login-error", classes="error")
+            with Horizontal(id="login-buttons"):
+                yield Button("LOGIN", id="login-button", variant="primary")
+                yield Button("Forgot your password?", id="forgot-button")
+            if app.demo:
+                yield Static(self._demo_credentials(), id="demo-credentials")
+        yield Footer()
+
+    def _demo_credentials(self) -> Any:
+        from etrakit_tui.domain.demo import DEMO_CREDENTIALS
+
+        lines = ["Demo sign-ins:"]
+        lines += [f"  {who:<24} {name:<20} {secret}" for who, name, secret in DEMO_CREDENTIALS]
+        return inert("\n".join(lines), multiline=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#picker", OptionList).display = False
+        self.query_one("#name", Input).focus()
+
+    # ------------------------------------------------------------------ company picker
+
+    @on(Input.Changed, "#name")
+    def _filter(self, event: Input.Changed) -> None:
+        if self.staff_mode:
+            return
+        self._lookup(event.value)
+
+    @work(thread=True, exclusive=True, group="picker")
+    def _lookup(self, prefix: str) -> None:
+        db = self.app.database  # type: ignore[attr-defined]
+        names = auth.list_company_names(db, prefix.strip(), limit=PICKER_ROWS * 4) if prefix.strip() else []
+        self.app.call_from_thread(self._show_matches, prefix, names)
+
+    def _show_matches(self, prefix: str, names: list[str]) -> None:
+        if self.query_one("#name", Input).value != prefix:
+            return  # a newer keystroke is on its way
+        picker = self.query_one("#picker", OptionList)
+        picker.clear_options()
+        picker.add_options([Option(inert(name), id=str(i)) for i, name in enumerate(names)])
+        self._matches = names
+        exact = len(names) == 1 and names[0].casefold() == prefix.strip().casefold()
+        picker.display = bool(names) and not exact
+        picker.styles.height = min(len(names), PICKER_ROWS)
+
+    @on(OptionList.OptionSelected, "#picker")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        name = self._matches[int(event.option.id or 0)]
+        field = self.query_one("#name", Input)
+        with field.prevent(Input.Changed):
+            field.value = name
+        event.option_list.display = False
+        self.query_one("#secret", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    def _name_done(self) -> None:
+        picker = self.query_one("#picker", OptionList)
+        if picker.display and picker.option_count:
+            picker.highlighted = 0
+            picker.focus()
+        else:
+            self.query_one("#secret", Input).focus()
+
+    # ------------------------------------------------------------------ sign-in
+
+    @on(Input.Submitted, "#secret")
+    @on(Button.Pressed, "#login-button")
+    def _submit(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        secret = self.query_one("#secret", Input).value
+        self.query_one("#login-error", Static).update("Signing in...")
+        self._sign_in(name, secret, self.staff_mode)
+
+    @work(thread=True, exclusive=True, group="sign-in")
+    def _sign_in(self, name: str, secret: str, staff: bool) -> None:
+        db = self.app.database  # type: ignore[attr-defined]
+        try:
+            if staff:
+                result = auth.sign_in_staff(db, name, secret)
+            else:
+                result = auth.sign_in_company(db, name, secret)
+        except EtrakitError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._succeeded, result, name, secret)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#login-error", Static).update(inert(message))
+        secret = self.query_one("#secret", Input)
+        secret.value = ""
+        secret.focus()
+
+    def _succeeded(self, result: auth.SignInResult, name: str, secret: str) -> None:
+        self.query_one("#login-error", Static).update("")
+        self.query_one("#secret", Input).value = ""
+        if result.must_set_password:
+
+            def after_pin(saved: bool | None) -> None:
+                if saved:
+                    self._enter(result)
+                else:
+                    self.query_one("#secret", Input).focus()
+
+            self.app.push_screen(SetPasswordScreen(result.display_name, secret), after_pin)
+            return
+        self._enter(result)
+
+    def _enter(self, result: auth.SignInResult) -> None:
+        from etrakit_tui.tui.homes import home_for
+
+        app: Any = self.app
+        app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))
+
+    # ------------------------------------------------------------------ other actions
+
+    def action_forgot(self) -> None:
+        self.app.push_screen(ForgotPasswordScreen())
+
+    @on(Button.Pressed, "#forgot-button")
+    def _forgot_button(self) -> None:
+        self.action_forgot()
+
+    def action_toggle_staff(self) -> None:
+        self.staff_mode = not self.staff_mode
+        title = "Staff / Inspector Login" if self.staff_mode else "Contractor Login"
+        self.query_one("#login-title", Static).update(title)
+        self.query_one("#name-label", Label).update("User name:" if self.staff_mode else "Company:")
+        self.query_one("#secret-label", Label).update(
+            "Password:" if self.staff_mode else "Password (first time: your PIN):"
+        )
+        self.query_one("#picker", OptionList).display = False
+        field = self.query_one("#name", Input)
+        field.value = ""
+        field.focus()
+
+

@@ -1,0 +1,379 @@
+"""Sign-in as a contractor, staff member or inspector: PINs, lockout, sessions, passwords."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import event, update
+
+from etrakit_tui.domain import admin, auth
+from etrakit_tui.domain.actors import SYSTEM, ActorKind
+from etrakit_tui.domain.auth import COMPANY, SessionState
+from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
+from etrakit_tui.domain.hashing import needs_rehash
+from etrakit_tui.settings import Jurisdiction
+from tests.unit.accounts_support import (
+    PASSWORD,
+    audit_rows,
+    company_row,
+    company_with_password,
+    register,
+)
+
+NAME = "ACME ELECTRIC INC"
+GENERIC = (
+    "Sign-in failed: check the company and password, or ask the Building Division for a new PIN."
+)
+
+
+def fails(db: Database, name: str, secret: str) -> str:
+    with pytest.raises(AuthenticationFailed) as failed:
+        auth.sign_in_company(db, name, secret)
+    return str(failed.value)
+
+
+# --------------------------------------------------------------------------- lockout
+
+
+def test_five_failures_lock_the_account_even_against_the_right_password(
+    any_db: Database, clock: FixedClock
+) -> None:
+    company_with_password(any_db)
+    start = clock.now()
+    for _ in range(5):
+        assert fails(any_db, NAME, "not the password") == GENERIC
+    assert fails(any_db, NAME, PASSWORD) == GENERIC  # the 6th, right password: still locked
+    clock.set(start + timedelta(minutes=14, seconds=59))
+    assert fails(any_db, NAME, PASSWORD) == GENERIC
+
+    clock.set(start + timedelta(minutes=15))
+    assert auth.sign_in_company(any_db, NAME, PASSWORD).actor.name == NAME
+    # Each successful sign-in restarts the count: 3 + 4 failures around one never lock.
+    for _ in range(3):
+        fails(any_db, NAME, "not the password")
+    assert auth.sign_in_company(any_db, NAME, PASSWORD).actor.kind is ActorKind.COMPANY
+    for _ in range(4):
+        fails(any_db, NAME, "not the password")
+    assert auth.sign_in_company(any_db, NAME, PASSWORD).actor.name == NAME
+
+    outcomes = [e.outcome for e in audit_rows(any_db, "sign_in")]
+    assert outcomes == (
+        ["failed"] * 5
+        + ["locked", "locked", "ok"]
+        + ["failed"] * 3
+        + ["ok"]
+        + ["failed"] * 4
+        + ["ok"]
+    )
+    assert {e.target for e in audit_rows(any_db, "sign_in")} == {NAME}
+
+
+def test_failures_are_counted_atomically_by_concurrent_attempts(
+    any_db: Database, clock: FixedClock
+) -> None:
+    relaxed = Database(any_db.engine, Jurisdiction(lockout_attempts=100), clock)
+    actor = company_with_password(relaxed)
+    errors: list[BaseException] = []
+
+    def hammer() -> None:
+        for _ in range(3):
+            try:
+                auth.sign_in_company(relaxed, NAME, "not the password")
+            except AuthenticationFailed:
+                pass
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert actor.id is not None
+    assert company_row(relaxed, actor.id).failed_logins == 12
+
+
+def test_unknown_company_and_wrong_password_look_and_take_the_same(
+    db: Database, clock: FixedClock
+) -> None:
+    relaxed = Database(db.engine, Jurisdiction(lockout_attempts=100), clock)
+    company_with_password(relaxed)
+
+    def attempt(name: str, secret: str) -> tuple[str, float]:
+        started = time.perf_counter()
+        message = fails(relaxed, name, secret)
+        return message, time.perf_counter() - started
+
+    attempt("NO SUCH COMPANY LLC", PASSWORD)  # warm both paths up
+    attempt(NAME, "not the password")
+    messages, unknown, wrong = set(), [], []
+    for _ in range(20):
+        message, took = attempt("NO SUCH COMPANY LLC", PASSWORD)
+        messages.add(message)
+        unknown.append(took)
+        message, took = attempt(NAME, "not the password")
+        messages.add(message)
+        wrong.append(took)
+    assert messages == {GENERIC}
+    a, b = statistics.median(unknown), statistics.median(wrong)
+    assert abs(a - b) / max(a, b) < 0.20, (a, b)
+
+
+# --------------------------------------------------------------------------- PIN
+
+
+def test_first_sign_in_with_pin_then_the_pin_is_used_up(any_db: Database) -> None:
+    issued = register(any_db)
+    first = auth.sign_in_company(any_db, NAME, issued.pin)
+    assert first.must_set_password and first.company_id == issued.company.id
+
+    done = auth.set_initial_password(any_db, issued.company.id, issued.pin, PASSWORD, PASSWORD)
+    assert not done.must_set_password and done.company_name == NAME
+    row = company_row(any_db, issued.company.id)
+    assert row.pin_hash is None and row.password_hash is not None
+
+    with pytest.raises(AuthenticationFailed, match="Sign-in failed"):
+        auth.set_initial_password(
+            any_db, issued.company.id, issued.pin, "another pass 9", "another pass 9"
+        )
+    assert fails(any_db, NAME, issued.pin) == GENERIC
+    assert not auth.sign_in_company(any_db, NAME, PASSWORD).must_set_password
+
+
+def test_pin_expires_after_fourteen_days(db: Database, clock: FixedClock) -> None:
+    issued = register(db)
+    start = clock.now()
+    clock.set(start + timedelta(days=13, hours=23))
+    assert auth.sign_in_company(db, NAME, issued.pin).must_set_password
+    clock.set(start + timedelta(days=15))
+    assert fails(db, NAME, issued.pin) == GENERIC
+    with pytest.raises(AuthenticationFailed):
+        auth.set_initial_password(db, issued.company.id, issued.pin, PASSWORD, PASSWORD)
+
+
+def test_first_password_must_follow_the_policy_and_keeps_the_pin_until_it_does(
+    db: Database,
+) -> None:
+    issued = register(db)
+    with pytest.raises(ValidationFailed) as bad:
+        auth.set_initial_password(db, issued.company.id, issued.pin, "short", "shorter")
+    assert set(bad.value.errors) == {"password", "confirm"}
+    with pytest.raises(ValidationFailed) as same:
+        auth.set_initial_password(db, issued.company.id, issued.pin, issued.pin, issued.pin)
+    assert "PIN" in same.value.errors["password"]
+    assert auth.sign_in_company(db, NAME, issued.pin).must_set_password
+
+
+def test_the_first_password_may_be_set_by_company_name(db: Database) -> None:
+    issued = register(db)
+    first = auth.sign_in_company(db, "acme electric inc", issued.pin)
+    done = auth.set_initial_password(db, first.display_name, issued.pin, PASSWORD, PASSWORD)
+    assert done.company_id == issued.company.id and done.display_name == NAME
+    assert not auth.sign_in_company(db, NAME, PASSWORD).must_set_password
+
+
+def test_guessing_the_pin_locks_the_account_too(db: Database) -> None:
+    issued = register(db)
+    wrong = "00000000" if issued.pin != "00000000" else "11111111"
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            auth.set_initial_password(db, issued.company.id, wrong, PASSWORD, PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        auth.set_initial_password(db, issued.company.id, issued.pin, PASSWORD, PASSWORD)
+    assert fails(db, NAME, issued.pin) == GENERIC
+
+
+# --------------------------------------------------------------------------- hashes
+
+
+def test_old_hash_parameters_are_upgraded_at_sign_in(db: Database) -> None:
+    actor = company_with_password(db)
+    assert actor.id is not None
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with db.write() as s:
+        s.connection().execute(
+            update(COMPANY).where(COMPANY.c.id == actor.id).values(password_hash=weak)
+        )
+    assert needs_rehash(weak)
+    auth.sign_in_company(db, NAME, PASSWORD)
+    stored = company_row(db, actor.id).password_hash
+    assert stored is not None and stored != weak and not needs_rehash(stored)
+    assert auth.sign_in_company(db, NAME, PASSWORD).actor == actor
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def test_staff_and_inspectors_sign_in_as_what_they_are(db: Database) -> None:
+    admin.add_staff(db, SYSTEM, "admin", "Dana Desk", "staff", "staffdesk2026")
+    admin.add_staff(db, SYSTEM, "inspector", "Ivan Field", "inspector", "inspect2026", "NORTH")
+    assert auth.sign_in_staff(db, "ADMIN", "staffdesk2026").actor.kind is ActorKind.STAFF
+    inspector = auth.sign_in_staff(db, "inspector", "inspect2026").actor
+    assert inspector.kind is ActorKind.INSPECTOR and inspector.name == "inspector"
+    messages = set()
+    for user, secret in (("inspector", "staffdesk2026"), ("nobody", "inspect2026")):
+        with pytest.raises(AuthenticationFailed) as failed:
+            auth.sign_in_staff(db, user, secret)
+        messages.add(str(failed.value))
+    assert messages == {auth.STAFF_FAILURE}
+
+
+def test_staff_accounts_lock_after_five_failures(db: Database) -> None:
+    admin.add_staff(db, SYSTEM, "admin", "Dana Desk", "staff", "staffdesk2026")
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in_staff(db, "admin", "wrong password")
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_staff(db, "admin", "staffdesk2026")
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def test_session_goes_idle_after_fifteen_minutes_without_a_key(
+    db: Database, clock: FixedClock
+) -> None:
+    actor = company_with_password(db)
+    last_key = clock.now()
+    clock.set(last_key + timedelta(minutes=14, seconds=59))
+    assert auth.check_session(db, actor, last_key) is SessionState.OK
+    clock.set(last_key + timedelta(minutes=15))
+    assert auth.check_session(db, actor, last_key) is SessionState.IDLE
+
+
+def test_disabled_staff_session_ends(db: Database, clock: FixedClock) -> None:
+    admin.add_staff(db, SYSTEM, "admin", "Dana Desk", "staff", "staffdesk2026")
+    actor = auth.sign_in_staff(db, "admin", "staffdesk2026").actor
+    assert auth.check_session(db, actor, clock.now()) is SessionState.OK
+    with db.write() as s:
+        s.connection().execute(update(auth.STAFF).values(disabled=True))
+    assert auth.check_session(db, actor, clock.now()) is SessionState.DISABLED
+
+
+# --------------------------------------------------------------------------- change password
+
+
+def test_change_password_reports_every_bad_field_at_once(db: Database) -> None:
+    actor = company_with_password(db)
+    with pytest.raises(ValidationFailed) as bad:
+        auth.change_password(db, actor, "", "short", "other")
+    assert set(bad.value.errors) == {"current_password", "password", "confirm"}
+    with pytest.raises(ValidationFailed) as common:
+        auth.change_password(db, actor, PASSWORD, "password1", "password1")
+    assert "common" in common.value.errors["password"]
+
+
+def test_change_password_needs_the_current_one(db: Database) -> None:
+    actor = company_with_password(db)
+    with pytest.raises(ValidationFailed) as wrong:
+        auth.change_password(db, actor, "not my password", "brand new secret", "brand new secret")
+    assert set(wrong.value.errors) == {"current_password"}
+    assert auth.sign_in_company(db, NAME, PASSWORD).actor == actor  # nothing changed
+
+    auth.change_password(db, actor, PASSWORD, "brand new secret", "brand new secret")
+    assert fails(db, NAME, PASSWORD) == GENERIC
+    assert auth.sign_in_company(db, NAME, "brand new secret").actor == actor
+    assert [e.outcome for e in audit_rows(db, "change_password")] == ["failed", "ok"]
+
+
+def test_only_companies_change_a_company_password(db: Database) -> None:
+    with pytest.raises(NotFound):
+        auth.change_password(db, SYSTEM, PASSWORD, "brand new secret", "brand new secret")
+
+
+# --------------------------------------------------------------------------- login picker
+
+
+def _bulk_companies(db: Database, names: list[str], *, disabled: bool = False) -> None:
+    now = db.now()
+    rows = [
+        {
+            "name": n,
+            "license_no": f"L-{uuid.uuid4().hex[:20]}",
+            "created_at": now,
+            "address": "",
+            "city": "",
+            "state": "CA",
+            "zip": "",
+            "email": "",
+            "phone": "",
+            "cell": "",
+            "fax": "",
+            "notify_failed_inspection": False,
+            "failed_logins": 0,
+            "disabled": disabled,
+        }
+        for n in names
+    ]
+    with db.write() as s:
+        s.connection().execute(COMPANY.insert(), rows)
+
+
+def test_login_picker_filters_by_prefix_ignoring_case(any_db: Database) -> None:
+    _bulk_companies(any_db, [f"COMPANY {i:05d} LLC" for i in range(10_000)])
+    _bulk_companies(
+        any_db,
+        [
+            "Acme Electric Inc",
+            "ACME PLUMBING",
+            "acme roofing",
+            "ACMEX",
+            "ACE HARDWARE",
+            "100% SOLAR",
+            "1000 OAKS BUILDERS",
+        ],
+    )
+    _bulk_companies(any_db, ["ACME CLOSED CO"], disabled=True)
+
+    assert auth.list_company_names(any_db, "acme") == [
+        "Acme Electric Inc",
+        "ACME PLUMBING",
+        "acme roofing",
+        "ACMEX",
+    ]
+    assert auth.list_company_names(any_db, "ACME ") == [
+        "Acme Electric Inc",
+        "ACME PLUMBING",
+        "acme roofing",
+    ]
+    assert auth.list_company_names(any_db, "100%") == ["100% SOLAR"]  # no wildcards
+    assert auth.list_company_names(any_db, "company 0999") == [
+        f"COMPANY {i:05d} LLC" for i in range(9990, 10_000)
+    ]
+    assert auth.list_company_names(any_db, "zzz") == []
+    first = auth.list_company_names(any_db, "", limit=3)
+    assert first == ["100% SOLAR", "1000 OAKS BUILDERS", "ACE HARDWARE"]
+    assert len(auth.list_company_names(any_db, "company", limit=50)) == 50
+
+
+def test_login_picker_reads_an_index_range_not_the_whole_table(any_db: Database) -> None:
+    _bulk_companies(any_db, [f"COMPANY {i:05d} LLC" for i in range(10_000)])
+    with any_db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE company")
+    captured: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM company" in statement:
+            captured.append((statement, params))
+
+    event.listen(any_db.engine, "before_cursor_execute", capture)
+    try:
+        assert auth.list_company_names(any_db, "company 0123") == [
+            f"COMPANY {i:05d} LLC" for i in range(1230, 1240)
+        ]
+    finally:
+        event.remove(any_db.engine, "before_cursor_execute", capture)
+    ((statement, params),) = captured
+    explain = "EXPLAIN QUERY PLAN " if any_db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    with any_db.engine.connect() as conn:
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(explain + statement, params))
+    assert "ix_company_name_upper" in plan, plan
