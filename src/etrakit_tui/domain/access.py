@@ -23,7 +23,7 @@ when the service lets an :class:`AccessDenied` out.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, exists, false, true
@@ -186,6 +186,29 @@ def private_scope(actor: Actor, permit_id: Any = None) -> ColumnElement[bool]:
     return false()
 
 
+def visible_among(session: Session, actor: Actor, permit_ids: Collection[int]) -> set[int]:
+    """Of ``permit_ids`` (a page of them), those whose private parts ``actor`` may see:
+    :func:`private_scope` for a short list, asked from the small side of each rule."""
+    wanted = set(permit_ids)
+    if not wanted:
+        return set()
+    if actor.is_staff:
+        return wanted
+    if actor.id is None:
+        return set()
+    if actor.kind is ActorKind.COMPANY:
+        query = select(PermitContact.permit_id).where(
+            PermitContact.company_id == actor.id, col(PermitContact.permit_id).in_(wanted)
+        )
+        return set(session.exec(query).all())
+    if actor.kind is ActorKind.INSPECTOR:
+        query = select(Inspection.permit_id).where(
+            Inspection.inspector_id == actor.id, col(Inspection.permit_id).in_(wanted)
+        )
+        return set(session.exec(query).all())
+    return set()
+
+
 def _deny(actor: Actor, what: str, target: str, detail: str) -> AccessDenied:
     return AccessDenied(what, actor=actor, target=target, detail=detail)
 
@@ -235,9 +258,7 @@ def _check(
     session: Session, actor: Actor, permit: Permit, *, private: bool, what: str, detail: str
 ) -> None:
     assert permit.id is not None
-    allowed = (
-        may_see_private(session, actor, permit.id) if private else may_see_public(actor)
-    )
+    allowed = may_see_private(session, actor, permit.id) if private else may_see_public(actor)
     if not allowed:
         raise _deny(actor, what, permit.number, detail or ("private" if private else "public"))
 

@@ -19,7 +19,7 @@ from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import RuleViolation, ValidationFailed
 from etrakit_tui.domain.models import Fee, Payment, Permit
 from etrakit_tui.domain.readmodels import FeeBreakdown, FeeRow, PaymentRow
-from etrakit_tui.domain.search import has_control_chars
+from etrakit_tui.domain.validation import FormErrors, clean_text
 
 PAYMENT_METHODS = ("CHECK", "CASH", "CARD", "ACH")
 """How the division takes money."""
@@ -98,20 +98,15 @@ def fee_breakdown(db: Database, actor: Actor, number: str) -> FeeBreakdown:
 
 
 def _clean_payment(amount_cents: int, method: str, reference: str) -> tuple[str, str]:
-    errors: dict[str, str] = {}
+    form = FormErrors()
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
-        errors["amount"] = "Enter an amount greater than zero."
-    clean_method = method.strip().upper()
-    if clean_method not in PAYMENT_METHODS:
-        errors["method"] = f"Choose one of {', '.join(PAYMENT_METHODS)}."
-    clean_reference = reference.strip()
-    if len(clean_reference) > MAX_REFERENCE:
-        errors["reference"] = f"Use at most {MAX_REFERENCE} characters."
-    elif has_control_chars(clean_reference):
-        errors["reference"] = "Control characters are not allowed."
-    if errors:
-        raise ValidationFailed(errors)
-    return clean_method, clean_reference
+        form.add("amount", "Enter an amount greater than zero.")
+    clean_method = (form.run(clean_text, method, "method", max_len=20) or "").upper()
+    if "method" not in form.errors and clean_method not in PAYMENT_METHODS:
+        form.add("method", f"Choose one of {', '.join(PAYMENT_METHODS)}.")
+    clean_reference = form.run(clean_text, reference, "reference", max_len=MAX_REFERENCE)
+    form.raise_if_any()
+    return clean_method, clean_reference or ""
 
 
 @permit_scoped

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -48,6 +48,31 @@ class EtrakitApp(App[None]):
         from etrakit_tui.tui.screens.login import LoginScreen
 
         self.push_screen(LoginScreen())
+        interval = self.database.jurisdiction.disabled_check_seconds
+        self.set_interval(interval, self.check_session, name="session-check")
+
+    def check_session(self) -> None:
+        """Idle sign-out and disabled-account sign-out (the domain decides; we act)."""
+        if self.actor is not None:
+            self._check_session(self.actor, self.last_activity)
+
+    @work(thread=True, exclusive=True, group="session-check", exit_on_error=False)
+    def _check_session(self, actor: Actor, last_activity: datetime) -> None:
+        from etrakit_tui.domain.auth import SessionState, check_session
+
+        state = check_session(self.database, actor, last_activity)
+        if state is SessionState.IDLE:
+            minutes = self.database.jurisdiction.idle_minutes
+            reason = f"Signed out after {minutes} minutes without a key."
+        elif state is SessionState.DISABLED:
+            reason = "This account has been disabled. Contact the Building Division."
+        else:
+            return
+        self.call_from_thread(self._end_session, actor, reason)
+
+    def _end_session(self, actor: Actor, reason: str) -> None:
+        if self.actor == actor:
+            self.action_sign_out(reason)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor anywhere: it costs bandwidth over SSH."""
@@ -62,14 +87,18 @@ class EtrakitApp(App[None]):
 
     def signed_in(self, actor: Actor, display_name: str, home: Screen[object]) -> None:
         """Called by the sign-in screen: ``home`` becomes the base of the signed-in stack."""
+        from etrakit_tui.tui.homes import menu_for
+
         self.actor = actor
         self.signed_in_as = display_name
         self.last_activity = self.database.now()
+        self.menu = menu_for(actor.kind)
         self.push_screen(home)
 
     def action_sign_out(self, reason: str | None = None) -> None:
         self.actor = None
         self.signed_in_as = None
+        self.menu = {}
         while len(self.screen_stack) > self.LOGIN_DEPTH:
             self.pop_screen()
         if reason:

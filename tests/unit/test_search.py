@@ -1,0 +1,167 @@
+"""Search permits & plan reviews: number prefix, address fragment, parcel number; public
+fields for anyone signed in; pages that never repeat or skip a permit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from etrakit_tui.domain.actors import ANONYMOUS, Actor
+from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.errors import NotFound, ValidationFailed
+from etrakit_tui.domain.readmodels import SearchHit, SearchKind
+from etrakit_tui.domain.search import classify, search_examples, search_permits
+from tests.support.readside import Builder
+
+
+def _city(db: Database) -> tuple[Actor, Actor, Actor]:
+    b = Builder(db)
+    mine = b.company("CITY OF HEMET")
+    theirs = b.company("ACME ELECTRIC INC")
+    staff = b.staff("admin")
+    b.permit("A1806-065", companies=(mine,), permit_type="ACCESSIBILITY", status="ACTIVE")
+    b.permit("B1906-174", companies=(theirs,), address="3800 THORN ST", apn="448-123-017")
+    b.permit("B1906-175", companies=(mine,), address="120 E THORNTON AVE", apn="448-123-018")
+    b.permit("B1907-001", companies=(theirs,), address="445 E FLORIDA AVE", apn="448-200-001")
+    b.permit("B1001-001", companies=(theirs,), address="9 ELM ST", apn="447-000-001")
+    b.permit("B2001-001", companies=(mine,), address="3800 THORN ST", apn="448-123-017")
+    b.permit("B1:00-000", status="VOID")  # just past the B19 range in code-point order
+    return mine, theirs, staff
+
+
+def _numbers(db: Database, actor: Actor, query: str, kind: str = "auto") -> list[str]:
+    return [h.number for h in search_permits(db, actor, query, kind).items]
+
+
+def test_permit_number_prefix_is_case_insensitive(any_db: Database) -> None:
+    mine, _, _ = _city(any_db)
+    assert _numbers(any_db, mine, "b19") == ["B1906-174", "B1906-175", "B1907-001"]
+    assert _numbers(any_db, mine, "B1906-174") == ["B1906-174"]
+    assert _numbers(any_db, mine, "B1") == [
+        "B1001-001",
+        "B1906-174",
+        "B1906-175",
+        "B1907-001",
+        "B1:00-000",
+    ]
+    assert _numbers(any_db, mine, "a18") == ["A1806-065"]
+    assert _numbers(any_db, mine, "C") == []
+
+
+def test_address_fragment_matches_anywhere_ignoring_case(any_db: Database) -> None:
+    mine, _, _ = _city(any_db)
+    # Ordered by address, then permit number.
+    assert _numbers(any_db, mine, "thorn") == ["B1906-175", "B1906-174", "B2001-001"]
+    assert _numbers(any_db, mine, "3800  Thorn") == ["B1906-174", "B2001-001"]
+    assert _numbers(any_db, mine, "E FLOR", "address") == ["B1907-001"]
+    # LIKE wildcards typed by a user are plain characters.
+    assert _numbers(any_db, mine, "THO%N", "address") == []
+    assert _numbers(any_db, mine, "_", "address") == []
+
+
+def test_parcel_number_exact_prefix_and_without_dashes(any_db: Database) -> None:
+    mine, _, _ = _city(any_db)
+    assert _numbers(any_db, mine, "448-123-017") == ["B1906-174", "B2001-001"]
+    assert _numbers(any_db, mine, "448123017", "apn") == ["B1906-174", "B2001-001"]
+    assert _numbers(any_db, mine, "448-123") == ["B1906-174", "B2001-001", "B1906-175"]
+    assert _numbers(any_db, mine, "448") == []  # three digits: an address number
+    assert _numbers(any_db, mine, "448", "apn") == [
+        "B1906-174",
+        "B2001-001",
+        "B1906-175",
+        "B1907-001",
+    ]
+
+
+def test_other_companies_permits_show_public_fields_only(db: Database) -> None:
+    mine, _, staff = _city(db)
+    hits = {h.number: h for h in search_permits(db, mine, "THORN").items}
+    theirs, own = hits["B1906-174"], hits["B1906-175"]
+    assert (theirs.is_mine, theirs.can_open) == (False, False)
+    assert (own.is_mine, own.can_open) == (True, True)
+    assert (theirs.permit_type, theirs.status, theirs.address, theirs.apn) == (
+        "ELECTRICAL",
+        "ISSUED",
+        "3800 THORN ST",
+        "448-123-017",
+    )
+    # A hit has no place for anything private.
+    assert {f.name for f in dataclasses.fields(SearchHit)} == {
+        "number",
+        "permit_type",
+        "status",
+        "address",
+        "apn",
+        "applied_on",
+        "issued_on",
+        "is_mine",
+        "can_open",
+    }
+    staff_hits = search_permits(db, staff, "THORN").items
+    assert all(h.can_open and not h.is_mine for h in staff_hits)
+
+
+def test_pages_cover_every_match_once_in_order(any_db: Database) -> None:
+    b = Builder(any_db)
+    company = b.company("PAGER INC")
+    # 120 permits on 40 addresses: many ties on the address, broken by permit number.
+    for n in range(120):
+        street = n % 40
+        b.permit(
+            f"B2601-{n:03d}",
+            companies=(company,),
+            address=f"{100 + street} MAPLE ST",
+            apn=f"450-{street:03d}-001",
+        )
+    for query in ("MAPLE", "B2601", "450-"):
+        seen: list[str] = []
+        after = None
+        sizes = []
+        while True:
+            page = search_permits(any_db, company, query, after=after, limit=50)
+            seen.extend(h.number for h in page.items)
+            sizes.append(len(page.items))
+            after = page.next_key
+            if after is None:
+                break
+        assert sizes == [50, 50, 20], query
+        assert sorted(seen) == [f"B2601-{n:03d}" for n in range(120)], query
+    # Address order: street numbers ascending, then permit numbers.
+    first = search_permits(any_db, company, "MAPLE", limit=3).items
+    assert [(h.address, h.number) for h in first] == [
+        ("100 MAPLE ST", "B2601-000"),
+        ("100 MAPLE ST", "B2601-040"),
+        ("100 MAPLE ST", "B2601-080"),
+    ]
+
+
+@pytest.mark.parametrize("query", ["B19\x1b[2J", "THORN\n", "A\u202eB", "\x00", "x\x9b1m"])
+def test_queries_with_control_characters_are_refused(db: Database, query: str) -> None:
+    mine, _, _ = _city(db)
+    with pytest.raises(ValidationFailed) as refused:
+        search_permits(db, mine, query)
+    assert set(refused.value.errors) == {"query"}
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_an_empty_query_is_refused(db: Database, query: str) -> None:
+    mine, _, _ = _city(db)
+    with pytest.raises(ValidationFailed) as refused:
+        search_permits(db, mine, query)
+    assert "query" in refused.value.errors
+
+
+def test_examples_are_searches_that_work(db: Database) -> None:
+    mine, _, _ = _city(db)
+    examples = search_examples()
+    assert {"B1906-174", "B19", "3800 THORN", "448-123-017"} <= set(examples)
+    kinds = {classify(e) for e in examples}
+    assert kinds == {SearchKind.NUMBER, SearchKind.ADDRESS, SearchKind.APN}
+    assert _numbers(db, mine, "3800 THORN") == ["B1906-174", "B2001-001"]
+
+
+def test_signed_out_callers_find_nothing(db: Database) -> None:
+    _city(db)
+    with pytest.raises(NotFound):
+        search_permits(db, ANONYMOUS, "B19")
