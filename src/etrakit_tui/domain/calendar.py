@@ -98,8 +98,7 @@ def requestable_dates(j: Jurisdiction, now_utc: datetime) -> list[date]:
     first, last = earliest_requestable(j, today), latest_requestable(j, today)
     days = (last - first).days + 1
     return [
-        d for d in (first + timedelta(days=i) for i in range(max(days, 0)))
-        if is_business_day(j, d)
+        d for d in (first + timedelta(days=i) for i in range(max(days, 0))) if is_business_day(j, d)
     ]
 
 
