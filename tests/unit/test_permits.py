@@ -22,7 +22,6 @@ from etrakit_tui.domain.permits import (
     expired_permits_page,
     parcel_info,
     permit_detail,
-    request_offered,
 )
 from etrakit_tui.domain.readmodels import DashboardAfter
 from tests.support.readside import Builder
@@ -139,31 +138,6 @@ def test_dashboard_never_shows_another_companys_permits(db: Database) -> None:
     assert [r.record_no for r in board.active_inspections.items] == ["B2611-009"]
     assert board.expired_permits.items == ()
     assert board.expired_permits.total == 0
-
-
-def test_request_is_offered_only_when_every_condition_holds() -> None:
-    ok = {
-        "status": "ISSUED",
-        "expires_on": TODAY,
-        "finaled_on": None,
-        "on_hold": False,
-        "has_inspection_types": True,
-        "today": TODAY,
-    }
-    assert request_offered(**ok)  # type: ignore[arg-type]
-    assert request_offered(**{**ok, "status": "ACTIVE"})  # type: ignore[arg-type]
-    refusals = [
-        {"status": "APPLIED"},
-        {"status": "APPROVED"},
-        {"status": "FINALED"},
-        {"status": "EXPIRED"},
-        {"expires_on": date(2026, 11, 17)},
-        {"finaled_on": date(2026, 11, 1)},
-        {"on_hold": True},
-        {"has_inspection_types": False},
-    ]
-    for change in refusals:
-        assert not request_offered(**{**ok, **change}), change  # type: ignore[arg-type]
 
 
 def test_a_company_with_300_permits_pages_through_each_exactly_once(db: Database) -> None:

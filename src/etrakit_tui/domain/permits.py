@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, tuple_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -33,6 +33,7 @@ from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.calendar import local_today
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.fees import breakdown_of, fees_due_expr
+from etrakit_tui.domain.inspections import can_request, has_inspection_types_expr
 from etrakit_tui.domain.models import (
     OPEN_INSPECTION_STATUSES,
     Attachment,
@@ -65,7 +66,6 @@ from etrakit_tui.domain.readmodels import (
 from etrakit_tui.domain.reviews import review_rows
 
 RECORD_TYPE = "PERMIT"
-REQUESTABLE_STATUSES = (PermitStatus.ISSUED, PermitStatus.ACTIVE)
 CLOSED_STATUSES = (PermitStatus.FINALED, PermitStatus.EXPIRED, PermitStatus.VOID)
 MAX_PAGE = 500
 
@@ -76,26 +76,6 @@ def today(db: Database) -> date:
 
 
 # --------------------------------------------------------------------------- rules
-
-
-def request_offered(
-    *,
-    status: str,
-    expires_on: date | None,
-    finaled_on: date | None,
-    on_hold: bool,
-    has_inspection_types: bool,
-    today: date,
-) -> bool:
-    """SPEC §4 "Request offered when": the permit is ISSUED or ACTIVE, not expired, not
-    finaled, not on hold, and its type has inspection types."""
-    return (
-        status in REQUESTABLE_STATUSES
-        and (expires_on is None or expires_on >= today)
-        and finaled_on is None
-        and not on_hold
-        and has_inspection_types
-    )
 
 
 def active_condition(on: date) -> ColumnElement[bool]:
@@ -115,11 +95,6 @@ def expired_condition(on: date) -> ColumnElement[bool]:
             col(Permit.expires_on) < on,
         ),
     )
-
-
-def has_inspection_types_expr() -> ColumnElement[bool]:
-    """SQL: the enclosing query's permit has a type with inspection types."""
-    return exists().where(col(InspectionType.permit_type) == col(Permit.permit_type))
 
 
 def _limit(limit: int) -> int:
@@ -195,14 +170,7 @@ def _active_permits(
             permit_type=p.permit_type,
             status=p.status,
             expires_on=p.expires_on,
-            can_request=request_offered(
-                status=p.status,
-                expires_on=p.expires_on,
-                finaled_on=p.finaled_on,
-                on_hold=p.on_hold,
-                has_inspection_types=typed,
-                today=on,
-            ),
+            can_request=can_request(p, has_inspection_types=typed, today=on),
             fees_due_cents=due,
         )
         for p, addr, due, typed in rows
@@ -438,14 +406,7 @@ def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
             ).one()
         )
         reviews = review_rows(session, pid)
-    can_request = request_offered(
-        status=permit.status,
-        expires_on=permit.expires_on,
-        finaled_on=permit.finaled_on,
-        on_hold=permit.on_hold,
-        has_inspection_types=typed,
-        today=on,
-    )
+    offered = can_request(permit, has_inspection_types=typed, today=on)
     has_open = any(i.status in OPEN_INSPECTION_STATUSES for i in inspections)
     acts_for_permit = actor.is_company or actor.is_staff
     return PermitDetail(
@@ -471,9 +432,9 @@ def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
             for a in attachments
         ),
         fees=fees,
-        can_request=can_request,
+        can_request=offered,
         flags=ViewerFlags(
-            may_request_inspection=can_request and acts_for_permit,
+            may_request_inspection=offered and acts_for_permit,
             may_cancel_inspections=has_open and acts_for_permit,
             may_record_results=has_open and (actor.is_inspector or actor.is_staff),
             may_record_payment=actor.is_staff and fees.amount_due_cents > 0,
