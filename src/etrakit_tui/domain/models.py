@@ -152,7 +152,13 @@ def _in(column: str, values: type[StrEnum]) -> str:
 # BINARY). ``name_upper`` is computed by the database (ASCII upper case on both), so the login
 # picker's case-insensitive prefix range ``name_upper >= P AND name_upper < P'`` is exact and
 # served by its index whatever the server's locale.
-COMPANY_NAME_TYPE = String(120).with_variant(String(120, collation="C"), "postgresql")
+def c_string(length: int) -> String:
+    """A string column compared byte by byte on both engines (``C`` collation on PostgreSQL),
+    so prefix ranges (``number >= 'B19' AND number < 'B1:'``) are exact whatever the locale."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+COMPANY_NAME_TYPE = c_string(120)
 
 
 class Company(SQLModel, table=True):
@@ -218,8 +224,8 @@ class Parcel(SQLModel, table=True):
     """A piece of land: what the portal's Site Info tab shows."""
 
     id: int | None = Field(default=None, primary_key=True)
-    apn: str = Field(max_length=20, unique=True)
-    address: str = Field(max_length=200, index=True)
+    apn: str = Field(sa_column=Column(c_string(20), nullable=False, unique=True))
+    address: str = Field(sa_column=Column(c_string(200), nullable=False, index=True))
     city: str = Field(default="HEMET", max_length=80)
     zip: str = Field(default="", max_length=10)
     zoning: str = Field(default="", max_length=20)
@@ -233,7 +239,7 @@ class Permit(SQLModel, table=True):
     """A building permit; numbers beginning with ``A`` are plan checks."""
 
     id: int | None = Field(default=None, primary_key=True)
-    number: str = Field(max_length=12, unique=True)
+    number: str = Field(sa_column=Column(c_string(12), nullable=False, unique=True))
     permit_type: str = Field(max_length=40, index=True)
     subtype: str = Field(default="", max_length=60)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

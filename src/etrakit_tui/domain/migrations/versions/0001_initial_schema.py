@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:46:05.077635
+Create Date: 2026-11-26 15:16:50.520685
 """
 from typing import Sequence, Union
 
@@ -107,8 +107,8 @@ def upgrade() -> None:
 
     op.create_table('parcel',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('apn', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('apn', sa.String(length=20).with_variant(sa.String(length=20, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('address', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
     sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('zip', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('zoning', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -151,7 +151,7 @@ def upgrade() -> None:
     )
     op.create_table('permit',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('number', sa.String(length=12).with_variant(sa.String(length=12, collation='C'), 'postgresql'), nullable=False),
     sa.Column('permit_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('subtype', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
