@@ -1,0 +1,475 @@
+"""``etrakit-tui demo-data --permits N --seed S``: bulk realistic permits for benchmarks.
+
+:func:`generate` adds N permits with their companies (about one per 100 permits, at least
+10; 10,000 from a million permits on), parcels, inspections (about three per permit),
+reviews, fees, payments and contacts. One "big" company holds ``min(5000, N // 20)`` of
+them. The same seed on the same database content gives the same rows; it runs on top of
+whatever the database holds (the demo city, earlier runs): permit numbers continue after
+the highest sequence used in each letter-month, APNs, license numbers and company names
+are new to the database, and open inspections only take free places in their slots.
+
+Rows go in through :class:`~etrakit_tui.domain.citygen.RowWriter` (Core ``executemany``, no
+ORM object and no hashing per row), one transaction per :data:`BATCH_PERMITS` permits; the
+histories come from :class:`~etrakit_tui.domain.citybuilder.CityBuilder` in its lean mode
+(past inspections without their request form, fewer review disciplines, fee lines and
+conditions). This module also holds the company, parcel and staff row makers the demo uses.
+
+Limit: the number format allows 999 numbers per letter a month, and we go back at most 90
+years, so about 1.08 million ``B`` permits (some 1.35 million permits) fit in one database.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import secrets
+import time as clock
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from etrakit_tui.domain import audit, catalog
+from etrakit_tui.domain.actors import SYSTEM
+from etrakit_tui.domain.calendar import local_today
+from etrakit_tui.domain.citybuilder import CityBuilder
+from etrakit_tui.domain.citygen import (
+    STATUS_WEIGHTS,
+    TYPE_WEIGHTS,
+    CityRandom,
+    CompanyRef,
+    Numberer,
+    ParcelRef,
+    PermitSpec,
+    Row,
+    RowWriter,
+    SlotBook,
+    forget_conversions,
+    person,
+    phone,
+    status_window,
+)
+from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.domain.hashing import hash_secret
+from etrakit_tui.domain.models import PermitStatus, StaffRole, metadata
+
+BATCH_PERMITS = 5_000
+"""Permits written per transaction."""
+
+PLAN_CHECK_SHARE = 0.18
+"""Share of plan-checkable permits that are plan checks (``A...``)."""
+
+MONTHS_BACK_LIMIT = 90 * 12
+"""Permit numbers carry a two-digit year: never go back a full century."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkSummary:
+    """What one ``demo-data`` run added."""
+
+    permits: int
+    companies: int
+    parcels: int
+    inspections: int
+    reviews: int
+    fees: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"added {self.permits:,} permits, {self.companies:,} companies, "
+            f"{self.parcels:,} parcels, {self.inspections:,} inspections, "
+            f"{self.reviews:,} reviews, {self.fees:,} fees"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    number: str
+    permit_type: str
+    status: str
+    applied_on: date
+    big: bool
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _letter_counts(permits: int) -> dict[str, int]:
+    """How many of ``permits`` get each number letter (exact, deterministic)."""
+    share: dict[str, float] = {}
+    total = sum(TYPE_WEIGHTS.values())
+    for ptype, weight in TYPE_WEIGHTS.items():
+        p = weight / total
+        if ptype in catalog.PLAN_CHECK_TYPES:
+            share[catalog.PLAN_CHECK_LETTER] = share.get("A", 0.0) + p * PLAN_CHECK_SHARE
+            p *= 1 - PLAN_CHECK_SHARE
+        letter = catalog.PERMIT_LETTERS[ptype]
+        share[letter] = share.get(letter, 0.0) + p
+    counts = {letter: math.floor(permits * p) for letter, p in share.items()}
+    counts["B"] += permits - sum(counts.values())
+    return counts
+
+
+def _months_back(today: date, n: int) -> Iterator[tuple[int, int]]:
+    year, month = today.year, today.month
+    for _ in range(n):
+        yield year, month
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def _allocate(
+    numberer: Numberer, counts: dict[str, int], today: date
+) -> list[tuple[int, int, str, int]]:
+    """Spread each letter's permits over months, newest first, after the numbers already
+    used: ``[(year, month, letter, count)]`` in calendar order. A letter gets at most ~900
+    numbers a month, and at least three years are used, so dates look like a city's."""
+    span = max(36, math.ceil(max(counts.values()) / 900))
+    months = list(_months_back(today, MONTHS_BACK_LIMIT))
+    taken: dict[tuple[int, int, str], int] = {}
+    for letter, wanted in sorted(counts.items()):
+        target = math.ceil(wanted / span) if wanted else 0
+        left = wanted
+        for limit in (target, 999):  # then fill whatever room is left
+            for year, month in months:
+                if left == 0:
+                    break
+                have = taken.get((year, month, letter), 0)
+                take = min(limit - have, numberer.room(letter, year, month) - have, left)
+                if take > 0:
+                    taken[(year, month, letter)] = have + take
+                    left -= take
+        if left:
+            raise EtrakitError(
+                f"not enough free permit numbers for {wanted:,} more '{letter}' permits "
+                f"(the format allows 999 a month)"
+            )
+    return sorted((y, m, lt, c) for (y, m, lt), c in taken.items())
+
+
+def _types_for(letter: str) -> tuple[list[str], list[int]]:
+    if letter == catalog.PLAN_CHECK_LETTER:
+        types = list(catalog.PLAN_CHECK_TYPES)
+    else:
+        types = [t for t, lt in catalog.PERMIT_LETTERS.items() if lt == letter]
+    return types, [TYPE_WEIGHTS[t] for t in types]
+
+
+def _status_for(rng: random.Random, ptype: str, age: int, expiry_days: int) -> str:
+    fits = []
+    for status, weight in STATUS_WEIGHTS.items():
+        low, high = status_window(status, ptype, expiry_days)
+        if low <= age and (high is None or age <= high):
+            fits.append((status, weight))
+    if not fits:
+        return PermitStatus.APPLIED
+    return rng.choices([s for s, _ in fits], [w for _, w in fits])[0]
+
+
+def _plan(
+    rng: random.Random, permits: int, numberer: Numberer, today: date, expiry_days: int
+) -> Iterator[_Planned]:
+    """Every permit to write, oldest month first, numbered after what exists."""
+    blocks = _allocate(numberer, _letter_counts(permits), today)
+    big = set(rng.sample(range(permits), min(5000, permits // 20)))
+    index = 0
+    for year, month, letter, count in blocks:
+        first = date(year, month, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        last = min(last, today)
+        days = (last - first).days
+        types, weights = _types_for(letter)
+        for k in range(count):
+            applied = first + timedelta(days=days * k // max(count, 1))
+            ptype = rng.choices(types, weights)[0]
+            status = _status_for(rng, ptype, (today - applied).days, expiry_days)
+            number = numberer.next(letter, applied)
+            yield _Planned(number, ptype, status, applied, index in big)
+            index += 1
+
+
+OFFICE_STREETS = ("MAIN ST", "COMMERCE WAY", "INDUSTRIAL AVE", "BUSINESS PARK DR",
+                  "JEFFERSON AVE", "ENTERPRISE CIR", "CENTER ST", "ELM ST")  # fmt: skip
+NAME_NOISE = {"INC", "LLC", "CO", "CORP", "GROUP", "&", "SONS", "OF"}
+
+
+# --------------------------------------------------------------------------- row makers
+
+
+def company_row(rng: random.Random, name: str, license_no: str, now: datetime, **fixed: Any) -> Row:
+    """A company with plausible contact data; ``fixed`` overrides any column."""
+    city, zip_code = rng.choice(catalog.CITIES)
+    street = rng.choice(catalog.HEMET_STREETS if city == "HEMET" else OFFICE_STREETS)
+    domain = "".join(w for w in name.split() if w not in NAME_NOISE).lower()
+    domain = "".join(ch for ch in domain if ch.isalnum())[:30] or "contractor"
+    row: Row = {
+        "name": name, "license_no": license_no, "address": f"{rng.randint(100, 42999)} {street}",
+        "city": city, "state": "CA", "zip": zip_code,
+        "email": f"{rng.choice(('office', 'permits', 'info', 'admin'))}@{domain}.com",
+        "phone": phone(rng), "cell": phone(rng) if rng.random() < 0.6 else "",
+        "fax": phone(rng) if rng.random() < 0.2 else "",
+        "notify_failed_inspection": rng.random() < 0.35, "password_hash": None, "pin_hash": None,
+        "pin_expires_at": None, "failed_logins": 0, "locked_until": None, "disabled": False,
+        "created_at": now - timedelta(days=rng.randint(30, 3000)), "last_login_at": None,
+    }  # fmt: skip
+    row.update(fixed)
+    return row
+
+
+def _owner(rng: random.Random, commercial: bool) -> str:
+    """Who owns a parcel: a person, a couple, a family trust, or a company."""
+    last = rng.choice(catalog.LAST_NAMES)
+    if commercial:
+        kind = rng.choice(("PROPERTIES LLC", "PLAZA LP", "HOLDINGS LLC"))
+        return f"{rng.choice(catalog.COMPANY_PREFIXES)} {kind}"
+    first, second = rng.choice(catalog.FIRST_NAMES), rng.choice(catalog.FIRST_NAMES)
+    return rng.choice((person(rng), f"{last} FAMILY TRUST", f"{first} & {second} {last}"))
+
+
+def parcel_row(
+    rng: random.Random,
+    apn: str,
+    districts: tuple[str, ...],
+    district: str | None = None,
+    **fixed: Any,
+) -> Row:
+    """A Hemet parcel (in ``district`` if given); its district follows its street;
+    ``fixed`` overrides any column."""
+    streets: Sequence[int] = range(len(catalog.HEMET_STREETS))
+    if district is not None:
+        streets = [i for i in streets if districts[i % len(districts)] == district] or streets
+    index = rng.choice(streets)
+    commercial = rng.random() < 0.15
+    zones = ("C-1", "C-2", "O-P", "M-1") if commercial else catalog.RESIDENTIAL_ZONING
+    row: Row = {
+        "apn": apn, "address": f"{rng.randint(100, 4999)} {catalog.HEMET_STREETS[index]}",
+        "city": "HEMET", "zip": rng.choice(catalog.HEMET_ZIPS), "zoning": rng.choice(zones),
+        "lot": str(rng.randint(1, 140)), "tract": f"TR {rng.randint(2000, 36999)}",
+        "owner_name": _owner(rng, commercial), "district": districts[index % len(districts)],
+    }  # fmt: skip
+    row.update(fixed)
+    return row
+
+
+def staff_row(
+    username: str, full_name: str, role: str, password_hash: str, now: datetime, **fixed: Any
+) -> Row:
+    """A building-division account (staff or inspector); ``fixed`` overrides any column."""
+    row: Row = {
+        "username": username, "full_name": full_name, "role": role,
+        "email": f"{username.replace('.', '')}@cityofhemet.org", "phone": "(951) 765-2475",
+        "district": None, "password_hash": password_hash, "failed_logins": 0,
+        "locked_until": None, "disabled": False, "created_at": now - timedelta(days=400),
+        "last_login_at": None,
+    }  # fmt: skip
+    row.update(fixed)
+    return row
+
+
+def new_apn(rng: random.Random, taken: set[str]) -> str:
+    """A Hemet APN not in ``taken`` (which it joins)."""
+    while True:
+        candidate = catalog.apn(
+            rng.choice(catalog.APN_BOOKS), rng.randint(1, 999), rng.randint(1, 99)
+        )
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+
+
+# --------------------------------------------------------------------------- companies
+
+
+def _company_name(rng: random.Random, trade: str, taken: set[str]) -> str:
+    words = catalog.TRADE_WORDS[trade]
+    for attempt in range(60):
+        parts = [rng.choice(catalog.COMPANY_PREFIXES)]
+        if attempt >= 20:
+            parts.append(rng.choice(catalog.COMPANY_PREFIXES))
+        parts += [rng.choice(words), rng.choice(catalog.COMPANY_SUFFIXES)]
+        name = " ".join(parts)
+        if name not in taken:
+            taken.add(name)
+            return name
+    name = f"{rng.choice(catalog.COMPANY_PREFIXES)} {rng.choice(words)} {len(taken)}"
+    taken.add(name)
+    return name
+
+
+def _companies(
+    rng: random.Random, writer: RowWriter, count: int, now: datetime, session: Session
+) -> list[tuple[CompanyRef, str]]:
+    """Create ``count`` companies (names and license numbers new to the database)."""
+    table = metadata.tables["company"]
+    names = {str(n).upper() for n in session.execute(select(table.c.name)).scalars()}
+    licenses = {str(n) for n in session.execute(select(table.c.license_no)).scalars()}
+    trades, weights = list(TYPE_WEIGHTS), list(TYPE_WEIGHTS.values())
+    made: list[tuple[CompanyRef, str]] = []
+    for _ in range(count):
+        trade = rng.choices(trades, weights)[0]
+        name = _company_name(rng, trade, names)
+        license_no = str(rng.randint(400_000, 1_099_999))
+        while license_no in licenses:
+            license_no = str(rng.randint(400_000, 1_099_999))
+        licenses.add(license_no)
+        row = company_row(rng, name, license_no, now)
+        ref = CompanyRef(
+            writer.add("company", row),
+            name,
+            row["phone"],
+            row["email"],
+            rng.choice(catalog.FIRST_NAMES) + " " + rng.choice(catalog.LAST_NAMES),
+        )
+        made.append((ref, trade))
+    return made
+
+
+def _inspectors(
+    session: Session, writer: RowWriter, districts: tuple[str, ...], now: datetime
+) -> tuple[dict[str, list[int]], int | None]:
+    """Inspectors by district (created, one per district, if there are none) and the
+    staff account payments are recorded by."""
+    table = metadata.tables["staff_user"]
+    rows = session.execute(select(table.c.id, table.c.role, table.c.district)).all()
+    by_district: dict[str, list[int]] = {}
+    for row_id, role, district in rows:
+        if role == StaffRole.INSPECTOR:
+            by_district.setdefault(district or "", []).append(row_id)
+    if not by_district:
+        unusable = hash_secret(secrets.token_urlsafe(24))  # staff reset it to sign in
+        taken = {str(r) for r in session.execute(select(table.c.username)).scalars()}
+        for district in districts:
+            username = f"insp.{district.lower()}"
+            if username in taken:
+                continue
+            row = staff_row(
+                username,
+                f"{district} DISTRICT INSPECTOR",
+                StaffRole.INSPECTOR,
+                unusable,
+                now,
+                district=district,
+            )
+            by_district.setdefault(district, []).append(writer.add("staff_user", row))
+    cashier = next((r for r, role, _ in rows if role == StaffRole.STAFF), None)
+    return by_district, cashier
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def _counts(session: Session) -> dict[str, int]:
+    names = ("permit", "company", "parcel", "inspection", "review", "fee")
+    return {
+        n: int(session.execute(select(func.count()).select_from(metadata.tables[n])).scalar_one())
+        for n in names
+    }
+
+
+def generate(
+    db: Database,
+    permits: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkSummary:
+    """Add ``permits`` realistic permits (and their companies, parcels, inspections,
+    reviews, fees, contacts) to ``db``. The same seed on the same database content gives
+    the same rows. One transaction per :data:`BATCH_PERMITS` permits; ``progress(done,
+    total)`` after each."""
+    if permits < 1:
+        raise EtrakitError("the number of permits must be at least 1")
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small dicts and no cycles: collections would only cost time
+    try:
+        return _generate(db, permits, seed, progress)
+    finally:
+        forget_conversions()
+        if collecting:
+            gc.enable()
+
+
+def _generate(
+    db: Database, permits: int, seed: int, progress: Callable[[int, int], None] | None
+) -> BulkSummary:
+    started = clock.perf_counter()
+    rng = CityRandom(seed)
+    j = db.jurisdiction
+    now = db.now()
+    today = local_today(j, now)
+    company_count = 10_000 if permits >= 1_000_000 else max(10, permits // 100)
+
+    with db.write() as s:
+        before = _counts(s)
+        type_ids = catalog.ensure_catalog(s)
+        writer = RowWriter(s)
+        inspectors, cashier = _inspectors(s, writer, j.districts, now)
+        companies = _companies(rng, writer, company_count, now, s)
+        writer.finish()
+        numberer = Numberer.load(s)
+        slots = SlotBook(j.slot_capacity, share=0.5)
+        slots.load(s)
+        apns = {str(a) for a in s.execute(select(metadata.tables["parcel"].c.apn)).scalars()}
+
+    big_company = companies[0][0]
+    by_trade: dict[str, list[CompanyRef]] = {}
+    for ref, trade in companies[1:] or companies:
+        by_trade.setdefault(trade, []).append(ref)
+    others = [ref for ref, _ in companies[1:]] or [big_company]
+    builder = CityBuilder(j, now, rng, type_ids, slots, inspectors, cashier, open_share=0.3)
+    builder.past_requests = False  # only open inspections come with their request form
+    builder.lean = True
+    recent_parcels: list[ParcelRef] = []
+    plan = _plan(rng, permits, numberer, today, j.expiry_days)
+    done = 0
+    while done < permits:
+        with db.write() as s:
+            builder.begin(s)
+            for p in islice(plan, BATCH_PERMITS):
+                if recent_parcels and rng.random() < 0.45:
+                    parcel = rng.choice(recent_parcels)
+                else:
+                    parcel = builder.parcel(parcel_row(rng, new_apn(rng, apns), j.districts))
+                    if len(recent_parcels) < 20_000:
+                        recent_parcels.append(parcel)
+                    else:
+                        recent_parcels[rng.randrange(20_000)] = parcel
+                if p.big:
+                    contractor = big_company
+                else:
+                    pool = by_trade.get(p.permit_type)
+                    contractor = rng.choice(pool if pool and rng.random() < 0.75 else others)
+                builder.permit(
+                    PermitSpec(p.number, p.permit_type, p.status, p.applied_on, parcel, contractor)
+                )
+                done += 1
+            if done >= permits:
+                audit.record(
+                    s,
+                    SYSTEM,
+                    "demo.bulk",
+                    at=now,
+                    target=f"seed {seed}",
+                    detail=f"{permits} permits, {company_count} companies",
+                )
+            builder.end()
+        if progress is not None:
+            progress(done, permits)
+
+    with db.read() as s:
+        after = _counts(s)
+    added = {k: after[k] - before[k] for k in after}
+    return BulkSummary(
+        permits=added["permit"],
+        companies=added["company"],
+        parcels=added["parcel"],
+        inspections=added["inspection"],
+        reviews=added["review"],
+        fees=added["fee"],
+        seconds=clock.perf_counter() - started,
+    )
