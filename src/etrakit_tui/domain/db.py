@@ -11,6 +11,7 @@ PostgreSQL goes through psycopg 3 with the same code.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,17 +76,30 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
     cur = dbapi_connection.cursor()
     cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
+    # Switching to WAL needs a lock; a file already in WAL (the usual case) is left alone.
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    if conn.get_execution_options().get(WRITE_OPTION):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+    # SQLite's busy handler waits out ordinary lock holders, but a few WAL states (another
+    # connection recovering or checkpointing the WAL) return SQLITE_BUSY at once. Nothing has
+    # been read or written yet, so starting again is always safe.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            conn.exec_driver_sql(statement)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
