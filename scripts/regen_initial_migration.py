@@ -1,4 +1,4 @@
-"""Development helper: regenerate migration 0001 from the models (only while nothing has shipped)."""
+"""Development helper: regenerate migration 0001 from the models (only before a release)."""
 
 from __future__ import annotations
 

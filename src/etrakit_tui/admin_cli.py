@@ -45,8 +45,16 @@ def company_add(
 
     database = open_database(db_url)
     issued = register_company(
-        database, SYSTEM, name, license_no, email=email, phone=phone,
-        address=address, city=city, state=state, zip=zip_code,
+        database,
+        SYSTEM,
+        name,
+        license_no,
+        email=email,
+        phone=phone,
+        address=address,
+        city=city,
+        state=state,
+        zip=zip_code,
     )
     expires = issued.expires_at.astimezone(database.jurisdiction.zone).strftime("%m/%d/%Y")
     click.echo(_pin_line(issued.company.name, issued.pin, expires))
@@ -62,7 +70,10 @@ def company_list(db_url: str | None, prefix: str, limit: int) -> None:
 
     database = open_database(db_url)
     for c in list_companies(database, SYSTEM, prefix, limit):
-        state = "disabled" if c.disabled else ("active" if c.has_password else "awaiting first sign-in")
+        if c.disabled:
+            state = "disabled"
+        else:
+            state = "active" if c.has_password else "awaiting first sign-in"
         click.echo(f"{defuse(c.name)}\t{defuse(c.license_no)}\t{state}")
 
 
@@ -131,8 +142,15 @@ def staff_add(
     from etrakit_tui.domain.admin import add_staff
 
     summary = add_staff(
-        open_database(db_url), SYSTEM, username, full_name, role, password,
-        district=district, email=email, phone=phone,
+        open_database(db_url),
+        SYSTEM,
+        username,
+        full_name,
+        role,
+        password,
+        district=district,
+        email=email,
+        phone=phone,
     )
     click.echo(f"{defuse(summary.username)}: {summary.role} account created")
 

@@ -42,7 +42,7 @@ def db_option(func: F) -> F:
         "db_url",
         metavar="URL",
         default=None,
-        help="Database URL (default: ETRAKIT_DATABASE_URL, else a SQLite file in the user data dir).",
+        help="Database URL (default: ETRAKIT_DATABASE_URL, else a SQLite file in the data dir).",
     )(func)
 
 
@@ -204,8 +204,13 @@ def assign_inspections_cmd(db_url: str | None, day: Any) -> None:
 @cli.command("notify")
 @db_option
 @click.option("--loop", is_flag=True, help="Keep sending until interrupted.")
-@click.option("--interval", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
-              help="Seconds between passes with --loop.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.5, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds between passes with --loop.",
+)
 def notify_cmd(db_url: str | None, loop: bool, interval: float) -> None:
     """Send queued emails (failed-inspection notices) over SMTP (ETRAKIT_SMTP_*)."""
     import time

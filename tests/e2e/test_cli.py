@@ -99,8 +99,17 @@ def test_company_administration_round_trip(migrated: str) -> None:
     from etrakit_tui.domain.db import Database
 
     added = run(
-        "company", "add", "BRIGHT PLUMBING INC", "--license", "998877",
-        "--email", "office@bright.example", "--phone", "951-555-0101", "--db", migrated,
+        "company",
+        "add",
+        "BRIGHT PLUMBING INC",
+        "--license",
+        "998877",
+        "--email",
+        "office@bright.example",
+        "--phone",
+        "951-555-0101",
+        "--db",
+        migrated,
     )
     assert added.returncode == 0, added.stderr
     pin = added.stdout.split("PIN ")[1].split()[0]
@@ -121,8 +130,19 @@ def test_company_errors_are_one_line(migrated: str) -> None:
     duplicate = run("company", "add", "TWO INC", "--license", "111", *args)
     assert_one_line_error(duplicate, "license")
     assert_one_line_error(run("company", "issue-pin", "NOBODY LLC", "--db", migrated), "not found")
-    bad_email = run("company", "add", "THREE INC", "--license", "333", "--email", "nope",
-                    "--phone", "951-555-0101", "--db", migrated)
+    bad_email = run(
+        "company",
+        "add",
+        "THREE INC",
+        "--license",
+        "333",
+        "--email",
+        "nope",
+        "--phone",
+        "951-555-0101",
+        "--db",
+        migrated,
+    )
     assert_one_line_error(bad_email, "email")
 
 
@@ -130,8 +150,21 @@ def test_staff_add_creates_a_working_account(migrated: str) -> None:
     from etrakit_tui.domain.auth import sign_in_staff
     from etrakit_tui.domain.db import Database
 
-    result = run("staff", "add", "jdoe", "--name", "Jane Doe", "--role", "inspector",
-                 "--district", "NORTH", "--password", "field-work-2026", "--db", migrated)
+    result = run(
+        "staff",
+        "add",
+        "jdoe",
+        "--name",
+        "Jane Doe",
+        "--role",
+        "inspector",
+        "--district",
+        "NORTH",
+        "--password",
+        "field-work-2026",
+        "--db",
+        migrated,
+    )
     assert result.returncode == 0, result.stderr
     signed = sign_in_staff(Database.open(migrated), "jdoe", "field-work-2026")
     assert signed.actor.is_inspector

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,8 +23,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
 
@@ -40,8 +41,9 @@ def port() -> int:
 
 @pytest.fixture
 def smtp(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, sender="permits@hemet.example",
-                        timeout_seconds=5)
+    return SmtpSettings(
+        host="127.0.0.1", port=port, sender="permits@hemet.example", timeout_seconds=5
+    )
 
 
 @pytest.fixture
@@ -55,8 +57,12 @@ def inbox(port: int) -> Iterator[Inbox]:
 
 def queue(db: Database, to: str = "pm@acme.example") -> int:
     with db.write() as session:
-        row = Outbox(created_at=db.now(), to_addr=to, subject="Inspection FAILED - B2611-001",
-                     body="Permit B2611-001 at 100 MAIN ST\nFAILED\nCall (951) 765-2475")
+        row = Outbox(
+            created_at=db.now(),
+            to_addr=to,
+            subject="Inspection FAILED - B2611-001",
+            body="Permit B2611-001 at 100 MAIN ST\nFAILED\nCall (951) 765-2475",
+        )
         session.add(row)
         session.flush()
         assert row.id is not None

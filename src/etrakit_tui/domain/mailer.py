@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlmodel import col
 
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.models import Outbox, OutboxStatus
@@ -46,13 +47,14 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failure: 30 s, 1 min, 2 min ... capped at an hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    wait: timedelta = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    return min(wait, BACKOFF_CAP)
 
 
-def _due(now: datetime) -> object:
-    return (Outbox.status == OutboxStatus.PENDING.value) & or_(
-        Outbox.next_attempt_at.is_(None),  # type: ignore[union-attr]
-        Outbox.next_attempt_at <= now,  # type: ignore[operator]
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(Outbox.status) == OutboxStatus.PENDING.value,
+        or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now),
     )
 
 
@@ -61,7 +63,7 @@ def _claim(db: Database, outbox_id: int) -> Outbox | None:
     with db.write() as session:
         claimed = session.execute(
             update(Outbox)
-            .where(Outbox.id == outbox_id, _due(now))  # type: ignore[arg-type]
+            .where(col(Outbox.id) == outbox_id, _due(now))
             .values(next_attempt_at=now + LEASE, attempts=Outbox.attempts + 1)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -88,7 +90,9 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
     client: smtplib.SMTP
     if smtp.security == "tls":
         client = smtplib.SMTP_SSL(
-            smtp.host, smtp.port, timeout=smtp.timeout_seconds,
+            smtp.host,
+            smtp.port,
+            timeout=smtp.timeout_seconds,
             context=ssl.create_default_context(),
         )
     else:
@@ -107,7 +111,7 @@ def deliver_pending(db: Database, smtp: SmtpSettings, *, limit: int = 100) -> De
     with db.read() as session:
         due_ids = list(
             session.scalars(
-                select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit)  # type: ignore[arg-type]
+                select(col(Outbox.id)).where(_due(now)).order_by(col(Outbox.id)).limit(limit)
             )
         )
     sent = failed = 0
@@ -125,7 +129,7 @@ def deliver_pending(db: Database, smtp: SmtpSettings, *, limit: int = 100) -> De
         with db.write() as session:
             session.execute(
                 update(Outbox)
-                .where(Outbox.id == outbox_id)  # type: ignore[arg-type]
+                .where(col(Outbox.id) == outbox_id)
                 .values(status=OutboxStatus.SENT.value, sent_at=db.now(), last_error="")
             )
         sent += 1
@@ -133,7 +137,7 @@ def deliver_pending(db: Database, smtp: SmtpSettings, *, limit: int = 100) -> De
         pending = session.scalar(
             select(func.count())
             .select_from(Outbox)
-            .where(Outbox.status == OutboxStatus.PENDING.value)  # type: ignore[arg-type]
+            .where(col(Outbox.status) == OutboxStatus.PENDING.value)
         )
     return DeliveryReport(sent=sent, failed=failed, pending=pending or 0)
 
@@ -143,7 +147,7 @@ def _record_failure(db: Database, outbox_id: int, attempts: int, error: str) -> 
     with db.write() as session:
         session.execute(
             update(Outbox)
-            .where(Outbox.id == outbox_id)  # type: ignore[arg-type]
+            .where(col(Outbox.id) == outbox_id)
             .values(
                 status=status.value,
                 next_attempt_at=db.now() + backoff(attempts),

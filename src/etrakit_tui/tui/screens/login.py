@@ -114,10 +114,16 @@ class LoginScreen(Screen[Any]):
     """Contractor Login, with a switch to staff/inspector sign-in."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "forgot", "Forgot password?", id="login.forgot",
-                tooltip="How to get a new PIN"),
-        Binding("f8", "toggle_staff", "Staff sign-in", id="login.staff",
-                tooltip="Switch between contractor and staff/inspector sign-in"),
+        Binding(
+            "f1", "forgot", "Forgot password?", id="login.forgot", tooltip="How to get a new PIN"
+        ),
+        Binding(
+            "f8",
+            "toggle_staff",
+            "Staff sign-in",
+            id="login.staff",
+            tooltip="Switch between contractor and staff/inspector sign-in",
+        ),
         Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave the portal"),
     ]
 
@@ -170,7 +176,8 @@ class LoginScreen(Screen[Any]):
     @work(thread=True, exclusive=True, group="picker")
     def _lookup(self, prefix: str) -> None:
         db = self.app.database  # type: ignore[attr-defined]
-        names = auth.list_company_names(db, prefix.strip(), limit=PICKER_ROWS * 4) if prefix.strip() else []
+        wanted = prefix.strip()
+        names = auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4) if wanted else []
         self.app.call_from_thread(self._show_matches, prefix, names)
 
     def _show_matches(self, prefix: str, names: list[str]) -> None:
@@ -273,5 +280,3 @@ class LoginScreen(Screen[Any]):
         field = self.query_one("#name", Input)
         field.value = ""
         field.focus()
-
-
