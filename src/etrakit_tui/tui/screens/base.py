@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database
@@ -109,7 +109,9 @@ class PortalScreen(Screen[Any]):
         yield PortalHeader(self.database.jurisdiction.name, self.portal.signed_in_as)
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        from etrakit_tui.tui.widgets.form_field import FormFooter
+
+        yield FormFooter()
 
     def call_service(
         self,

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from etrakit_tui.domain import auth
@@ -19,6 +19,7 @@ from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.domain.passwords import policy_for
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
+from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 
 PICKER_ROWS = 6
 
@@ -68,10 +69,10 @@ class SetPasswordScreen(ModalScreen[bool]):
             yield Static(inert(f"Company: {self.company}"))
             yield Static(inert(f"Password rule: {policy.describe()}"), id="policy")
             yield Label("* Password:")
-            yield Input(password=True, id="password", max_length=128)
+            yield SafeInput(password=True, id="password", max_length=128)
             yield Static("", id="password-error", classes="error")
             yield Label("* Confirm password:")
-            yield Input(password=True, id="confirm", max_length=128)
+            yield SafeInput(password=True, id="confirm", max_length=128)
             yield Static("", id="confirm-error", classes="error")
             yield Button("Save password", id="save", variant="primary")
 
@@ -142,17 +143,17 @@ class LoginScreen(Screen[Any]):
                 id="login-intro",
             )
             yield Label("Company:", id="name-label")
-            yield Input(placeholder="type to find your company", id="name", max_length=120)
+            yield SafeInput(placeholder="type to find your company", id="name", max_length=120)
             yield OptionList(id="picker")
             yield Label("Password (first time: your PIN):", id="secret-label")
-            yield Input(password=True, id="secret", max_length=128)
+            yield SafeInput(password=True, id="secret", max_length=128)
             yield Static("", id="login-error", classes="error")
             with Horizontal(id="login-buttons"):
                 yield Button("LOGIN", id="login-button", variant="primary")
                 yield Button("Forgot your password?", id="forgot-button")
             if app.demo:
                 yield Static(self._demo_credentials(), id="demo-credentials")
-        yield Footer()
+        yield FormFooter()
 
     def _demo_credentials(self) -> Any:
         from etrakit_tui.domain.demo import DEMO_CREDENTIALS

@@ -1,0 +1,179 @@
+"""Schedule an inspection (menu F4): the company's permits where *Request* is offered, or a
+permit number typed by hand; Enter opens the inspection request form for it.
+
+The list pages on the server: pages of *My Active Permits* are read (keyset) and only the
+rows offering *Request* are kept; the next pages load as the cursor nears the end
+(:class:`~etrakit_tui.tui.widgets.paged_table.PagedTable`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Static
+
+from etrakit_tui.domain import inspections, permits
+from etrakit_tui.domain.actors import Actor
+from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.domain.inspections import InspectionTypeOption
+from etrakit_tui.domain.readmodels import ActivePermitRow, Page
+from etrakit_tui.tui.safe import inert_text
+from etrakit_tui.tui.screens.base import PortalScreen
+from etrakit_tui.tui.widgets.form_field import FORM_CSS, FormField, FormFooter, text_input
+from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable
+
+PAGE = 50
+MAX_PAGES_PER_LOAD = 20
+
+
+def requestable_permits(
+    db: Database, actor: Actor, after: str | None = None, want: int = PAGE
+) -> Page[ActivePermitRow, str]:
+    """About ``want`` permits offering *Request*, after permit number ``after``: pages of
+    *My Active Permits* are read until enough are found (or a bounded number of pages)."""
+    found: list[ActivePermitRow] = []
+    key = after
+    for _ in range(MAX_PAGES_PER_LOAD):
+        page = permits.active_permits_page(db, actor, after_key=key, limit=PAGE)
+        found.extend(row for row in page.items if row.can_request)
+        key = page.next_key
+        if key is None or len(found) >= want:
+            break
+    return Page(items=tuple(found), next_key=key)
+
+
+def first_refusal(options: list[InspectionTypeOption]) -> str | None:
+    """Why no inspection can be requested on the permit (``None``: at least one can)."""
+    if any(o.requestable for o in options):
+        return None
+    if not options:
+        return "No inspections can be requested online for this type of permit."
+    return options[0].reason or "No inspection can be requested on this permit now."
+
+
+def format_date(value: date | None) -> str:
+    """``11/19/2026`` (blank for no date)."""
+    if value is None:
+        return ""
+    return f"{value.month}/{value.day}/{value.year}"
+
+
+COLUMNS = (
+    PagedColumn("PERMIT NO.", width=10),
+    PagedColumn("ADDRESS", max_width=24),
+    PagedColumn("TYPE", max_width=14),
+    PagedColumn("STATUS", max_width=9),
+    PagedColumn("EXPIRES", max_width=10),
+)
+
+
+def permit_cells(row: ActivePermitRow) -> list[Text]:
+    return [
+        inert_text(row.number),
+        inert_text(row.address),
+        inert_text(row.permit_type),
+        inert_text(row.status),
+        inert_text(format_date(row.expires_on)),
+    ]
+
+
+class ScheduleScreen(PortalScreen):
+    """Schedule an inspection: pick a permit, or type its number."""
+
+    AUTO_FOCUS = "#permits"
+
+    CSS = (
+        FORM_CSS
+        + """
+    ScheduleScreen #schedule { height: 1fr; padding: 0 1; }
+    ScheduleScreen .title { height: 1; text-style: bold; }
+    ScheduleScreen .note { height: auto; }
+    ScheduleScreen #permits { height: 1fr; }
+    """
+    )
+
+    def compose_footer(self) -> ComposeResult:
+        yield FormFooter()  # same keys, rebuilt only when they change
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Vertical(id="schedule"):
+            yield Static("Schedule an inspection", classes="title")
+            yield Static(
+                "Choose one of your permits and press Enter, or type a permit number and "
+                "press Enter.",
+                classes="note",
+            )
+            yield FormField(
+                "Permit number",
+                text_input(max_length=20, placeholder="e.g. B1906-174", id="number"),
+                field="permit",
+            )
+            yield PagedTable(
+                "Permits where an inspection may be requested",
+                COLUMNS,
+                self._load,
+                permit_cells,
+                page_size=PAGE,
+                select_label="Request inspection",
+                id="permits",
+            )
+        yield from self.compose_footer()
+
+    @property
+    def permits(self) -> PagedTable[ActivePermitRow, str]:
+        table: PagedTable[ActivePermitRow, str] = self.query_one("#permits", PagedTable)
+        return table
+
+    def _load(self, after: str | None, limit: int) -> Page[ActivePermitRow, str]:
+        """The table's loader (a worker thread)."""
+        return requestable_permits(self.database, self.actor, after, limit)
+
+    @on(DataTable.RowSelected, "#permits")
+    def _picked(self) -> None:
+        row = self.permits.current_item
+        if row is not None:
+            self.open_request(row.number)
+
+    # ------------------------------------------------------------------ typed number
+
+    @on(Input.Submitted, "#number")
+    def _typed(self, event: Input.Submitted) -> None:
+        field = self.query_one("#field-permit", FormField)
+        number = " ".join(event.value.split()).upper()
+        if not number:
+            field.set_error("Enter a permit number like B1906-174.")
+            return
+        field.set_error(None)
+        self.call_service(
+            inspections.inspection_types_for,
+            self.database,
+            self.actor,
+            number,
+            on_done=lambda options: self._checked(number, options),
+            on_error=self._refused,
+            group="schedule-check",
+        )
+
+    def _checked(self, number: str, options: list[InspectionTypeOption]) -> None:
+        why = first_refusal(options)
+        if why:
+            self.query_one("#field-permit", FormField).set_error(why)
+            return
+        self.open_request(number)
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, EtrakitError):
+            self.query_one("#field-permit", FormField).set_error(str(exc).capitalize())
+        else:
+            self.portal.show_error(exc)
+
+    def open_request(self, number: str) -> None:
+        from etrakit_tui.tui.screens.request import InspectionRequestScreen
+
+        self.app.push_screen(InspectionRequestScreen(number))
