@@ -236,10 +236,11 @@ def _one_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error becomes one line on stderr and exit status 1 (2 for usage)."""
-    from etrakit_tui import admin_cli
+    from etrakit_tui import admin_cli, staff_cli
     from etrakit_tui.ssh import cli as ssh_cli
 
     admin_cli.register(cli)
+    staff_cli.register(cli)
     ssh_cli.register(cli)
     try:
         cli.main(args=argv, prog_name=PROG, standalone_mode=False)

@@ -37,7 +37,15 @@ from etrakit_tui.domain.errors import EtrakitError, NotFound
 from etrakit_tui.domain.models import AuditEvent, Inspection, Payment
 from tests.support.readside import Builder
 
-SERVICE_MODULES = ("permits", "reviews", "fees", "search", "inspections", "inspection_work")
+SERVICE_MODULES = (
+    "permits",
+    "reviews",
+    "fees",
+    "search",
+    "inspections",
+    "inspection_work",
+    "staffdesk",
+)
 """The modules whose permit-scoped services the matrix calls (a missing one is skipped; a
 permit-scoped service in any other domain module fails a test)."""
 
@@ -60,6 +68,12 @@ EXTRA_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
     "etrakit_tui.domain.inspections.request_inspections": _inspection_request_args,
     "etrakit_tui.domain.inspection_work.assign_inspector": lambda: {"username": "inspector"},
     "etrakit_tui.domain.inspection_work.record_result": lambda: {"status": "PASSED"},
+    "etrakit_tui.domain.staffdesk.post_review": lambda: {
+        "review_type": "BUILDING",
+        "reviewer": "Pat Reviewer",
+        "status": "IN REVIEW",
+        "submitted_on": date(2026, 11, 18),
+    },
 }
 """Values for a service's other required arguments (valid ones: staff must get past the
 permit check with them), by ``module.function``."""

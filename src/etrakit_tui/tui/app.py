@@ -14,6 +14,7 @@ from textual.widgets import Input, TextArea
 from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.tui.theme import ThemeCommands
 
 ScreenFactory = Callable[[], Screen[object]]
 
@@ -24,6 +25,7 @@ class EtrakitApp(App[None]):
 
     TITLE = "eTRAKiT"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ThemeCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave the portal", priority=True),
     ]
@@ -45,7 +47,10 @@ class EtrakitApp(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
+        from etrakit_tui.tui import theme
         from etrakit_tui.tui.screens.login import LoginScreen
+
+        theme.install(self)
 
         self.push_screen(LoginScreen())
         interval = self.database.jurisdiction.disabled_check_seconds

@@ -1,0 +1,325 @@
+"""Staff commands for scripting (SPEC §3, §6): ``permit create``, ``review post``,
+``review update``, ``payment record``, ``inspection assign`` and ``audit list``.
+
+They call the same domain services as the staff screens, as the system actor, and print
+one line per result (data defused: no terminal control characters from the database).
+Dates are ``MM/DD/YYYY`` or ``YYYY-MM-DD``; amounts like ``125.00``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from etrakit_tui.cli import db_option, open_database
+from etrakit_tui.domain.actors import SYSTEM
+from etrakit_tui.text import defuse
+
+
+def _day(value: str | None, field: str) -> date | None:
+    from etrakit_tui.domain.staffdesk import parse_day
+
+    return None if value is None else parse_day(value, field)
+
+
+# --------------------------------------------------------------------------- permit
+
+
+@click.group()
+def permit() -> None:
+    """Create permits."""
+
+
+@permit.command("create")
+@db_option
+@click.option("--type", "permit_type", required=True, help="Permit type, e.g. ELECTRICAL.")
+@click.option("--apn", required=True, help="Parcel number (an existing parcel, or a new one).")
+@click.option("--address", default="", help="Address of a new parcel.")
+@click.option("--district", default="", help="Inspection district of a new parcel.")
+@click.option("--zoning", default="", help="Zoning of a new parcel.")
+@click.option("--owner", "owner_name", default="", help="Owner of a new parcel.")
+@click.option("--company", "companies", multiple=True, help="Contractor company (repeatable).")
+@click.option(
+    "--contact",
+    "contacts",
+    multiple=True,
+    metavar="ROLE:NAME[:PHONE[:EMAIL]]",
+    help="Another contact, e.g. OWNER:JANE DOE:951-555-0100 (repeatable).",
+)
+@click.option("--fee", "fees", multiple=True, metavar="CODE AMOUNT", help="e.g. 'ELEC 95.00'.")
+@click.option("--standard-fees", is_flag=True, help="Assess the fee schedule of the type.")
+@click.option(
+    "--status",
+    type=click.Choice(["APPLIED", "IN REVIEW", "APPROVED", "ISSUED"], case_sensitive=False),
+    default="APPLIED",
+    show_default=True,
+)
+@click.option("--plan-check", is_flag=True, help="A plan check (numbered A...).")
+@click.option("--subtype", default="")
+@click.option("--description", default="")
+def permit_create(
+    db_url: str | None,
+    permit_type: str,
+    apn: str,
+    address: str,
+    district: str,
+    zoning: str,
+    owner_name: str,
+    companies: tuple[str, ...],
+    contacts: tuple[str, ...],
+    fees: tuple[str, ...],
+    standard_fees: bool,
+    status: str,
+    plan_check: bool,
+    subtype: str,
+    description: str,
+) -> None:
+    """Create a permit with its parcel, contacts and fees; prints its number."""
+    from etrakit_tui.domain import staffdesk
+
+    others = []
+    for text in contacts:
+        parts = [*text.split(":"), "", ""]
+        if len(text.split(":")) < 2:
+            raise click.BadParameter("use ROLE:NAME[:PHONE[:EMAIL]]", param_hint="--contact")
+        others.append(staffdesk.ContactInput(parts[0], parts[1], parts[2], parts[3]))
+    charges = staffdesk.standard_fees(permit_type, plan_check=plan_check) if standard_fees else []
+    for text in fees:
+        charges.extend(staffdesk.parse_fee_lines(text))
+    created = staffdesk.create_permit(
+        open_database(db_url),
+        SYSTEM,
+        permit_type=permit_type,
+        parcel=staffdesk.ParcelInput(apn, address, district, zoning, owner_name),
+        companies=[staffdesk.CompanyOnPermit(name) for name in companies],
+        contacts=others,
+        fees=charges,
+        status=status,
+        plan_check=plan_check,
+        subtype=subtype,
+        description=description,
+    )
+    from etrakit_tui.domain.fees import format_cents
+
+    click.echo(
+        defuse(
+            f"{created.number}: {created.permit_type} {created.status} at {created.address} "
+            f"({created.apn}); fees {format_cents(created.fees_total_cents)}"
+        )
+    )
+
+
+# --------------------------------------------------------------------------- review
+
+
+@click.group()
+def review() -> None:
+    """Post and update plan reviews."""
+
+
+@review.command("post")
+@db_option
+@click.argument("number")
+@click.option("--type", "review_type", required=True, help="e.g. BUILDING.")
+@click.option("--reviewer", required=True)
+@click.option(
+    "--status",
+    type=click.Choice(
+        ["SUBMITTED", "IN REVIEW", "APPROVED", "CORRECTIONS REQUIRED"], case_sensitive=False
+    ),
+    default="SUBMITTED",
+    show_default=True,
+)
+@click.option("--submitted", default=None, help="Submitted date (default: today).")
+@click.option("--due", default=None, help="Due date.")
+@click.option("--notes", default="", help="The reviewer's notes.")
+@click.option("--cycle", type=click.IntRange(1, 99), default=None, help="Default: the next one.")
+def review_post(
+    db_url: str | None,
+    number: str,
+    review_type: str,
+    reviewer: str,
+    status: str,
+    submitted: str | None,
+    due: str | None,
+    notes: str,
+    cycle: int | None,
+) -> None:
+    """Post a plan review on permit NUMBER; prints the review's id."""
+    from etrakit_tui.domain.calendar import local_today
+    from etrakit_tui.domain.staffdesk import post_review
+
+    database = open_database(db_url)
+    on = _day(submitted, "submitted") or local_today(database.jurisdiction, database.now())
+    row = post_review(
+        database,
+        SYSTEM,
+        number,
+        review_type,
+        reviewer,
+        status.upper(),
+        on,
+        _day(due, "due"),
+        notes,
+        cycle,
+    )
+    click.echo(defuse(f"review {row.review_id}: {row.review_type} cycle {row.cycle} {row.status}"))
+
+
+@review.command("update")
+@db_option
+@click.argument("review_id", type=int)
+@click.option(
+    "--status",
+    type=click.Choice(
+        ["SUBMITTED", "IN REVIEW", "APPROVED", "CORRECTIONS REQUIRED"], case_sensitive=False
+    ),
+    default=None,
+)
+@click.option("--completed", default=None, help="Completed date ('' clears it).")
+@click.option("--notes", default=None, help="Replace the notes.")
+def review_update(
+    db_url: str | None,
+    review_id: int,
+    status: str | None,
+    completed: str | None,
+    notes: str | None,
+) -> None:
+    """Update review REVIEW_ID: status, completed date, notes."""
+    from etrakit_tui.domain.staffdesk import parse_day, update_review
+
+    changes: dict[str, Any] = {}
+    if status is not None:
+        changes["status"] = status.upper()
+    if completed is not None:
+        changes["completed_on"] = parse_day(completed, "completed", required=False)
+    if notes is not None:
+        changes["notes"] = notes
+    row = update_review(open_database(db_url), SYSTEM, review_id, **changes)
+    done = f", completed {row.completed_on:%m/%d/%Y}" if row.completed_on else ""
+    click.echo(defuse(f"review {row.review_id}: {row.review_type} {row.status}{done}"))
+
+
+# --------------------------------------------------------------------------- payment
+
+
+@click.group()
+def payment() -> None:
+    """Record fee payments."""
+
+
+@payment.command("record")
+@db_option
+@click.argument("number")
+@click.argument("amount")
+@click.option("--method", default="CHECK", show_default=True, help="CHECK, CASH, CARD or ACH.")
+@click.option("--reference", default="", help="Check number, receipt...")
+def payment_record(
+    db_url: str | None, number: str, amount: str, method: str, reference: str
+) -> None:
+    """Record a payment of AMOUNT (e.g. 125.00) on permit NUMBER; prints what is still due."""
+    from etrakit_tui.domain.fees import format_cents, record_payment
+    from etrakit_tui.domain.staffdesk import parse_cents
+
+    breakdown = record_payment(
+        open_database(db_url), SYSTEM, number, parse_cents(amount), method, reference
+    )
+    click.echo(
+        defuse(f"{breakdown.permit_number}: fees due {format_cents(breakdown.amount_due_cents)}")
+    )
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+@click.group()
+def inspection() -> None:
+    """Assign inspections by hand (the daily job is ``assign-inspections``)."""
+
+
+@inspection.command("assign")
+@db_option
+@click.argument("inspection_id", type=int)
+@click.argument("inspector")
+def inspection_assign(db_url: str | None, inspection_id: int, inspector: str) -> None:
+    """Give inspection INSPECTION_ID to INSPECTOR (a user name)."""
+    from etrakit_tui.domain.inspections import assign_inspector
+
+    view = assign_inspector(open_database(db_url), SYSTEM, inspection_id, inspector)
+    click.echo(
+        defuse(
+            f"inspection {view.id}: {view.type_name} on {view.permit_number} "
+            f"{view.requested_date:%m/%d/%Y} {view.period} -> {view.inspector_name}"
+        )
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@click.group()
+def audit() -> None:
+    """Read the audit log."""
+
+
+@audit.command("list")
+@db_option
+@click.option("--action", default=None, help="Only this action, e.g. sign_in.")
+@click.option("--actor", "actor_name", default=None, help="Actor name starts with.")
+@click.option("--target", default=None, help="Target starts with.")
+@click.option("--since", default=None, help="From this day (local).")
+@click.option("--until", default=None, help="To this day (local), included.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+def audit_list(
+    db_url: str | None,
+    action: str | None,
+    actor_name: str | None,
+    target: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+) -> None:
+    """List audit events, newest first (tab-separated)."""
+    from etrakit_tui.domain.staffdesk import audit_log
+
+    database = open_database(db_url)
+    zone = database.jurisdiction.zone
+    after: int | None = None
+    left = limit
+    while left > 0:
+        page = audit_log(
+            database,
+            SYSTEM,
+            action=action,
+            actor_name=actor_name,
+            target=target,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+            after=after,
+            limit=min(left, 200),
+        )
+        for row in page.items:
+            at = row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+            fields = (
+                at,
+                row.actor_kind,
+                row.actor_name,
+                row.action,
+                row.target,
+                row.outcome,
+                row.detail,
+            )
+            click.echo("\t".join(defuse(f) for f in fields))
+        left -= len(page.items)
+        if page.next_key is None:
+            return
+        after = page.next_key
+
+
+def register(cli: click.Group) -> None:
+    """Add the staff groups to the root command (idempotent)."""
+    for group in (permit, review, payment, inspection, audit):
+        if group.name not in cli.commands:
+            cli.add_command(group)

@@ -1,0 +1,163 @@
+"""What the staff desk's screens share: the staff menu keys, a base screen with a title,
+a message line, Esc to go back and domain refusals shown at their fields, and a yes/no
+confirmation modal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Static
+
+from etrakit_tui.domain.errors import EtrakitError, RuleViolation, ValidationFailed
+from etrakit_tui.tui import theme
+from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.screens.base import PortalScreen
+from etrakit_tui.tui.widgets.form_field import FORM_CSS, FormField, clear_errors, show_errors
+
+STAFF_MENU_BINDINGS: list[BindingType] = [
+    Binding("f2", "app.go('dashboard')", "Desk", id="menu.dashboard", tooltip="The staff desk"),
+    Binding(
+        "f3",
+        "app.go('search')",
+        "Search",
+        id="menu.search",
+        tooltip="Search permits & plan reviews",
+    ),
+    Binding(
+        "f7",
+        "app.go('contact')",
+        "Contact",
+        show=False,
+        id="menu.contact",
+        tooltip="Contact the Building Division",
+    ),
+    Binding("f10", "app.sign_out", "Sign out", id="menu.sign_out", tooltip="Sign out"),
+    *Screen.BINDINGS,  # Tab / Shift+Tab, copy (screens here do not inherit bindings)
+]
+"""The staff's menu keys (the contractor's Schedule/Cancel/Profile do not apply)."""
+
+DESK_CSS = (
+    FORM_CSS
+    + """
+.desk-title { height: 1; text-style: bold; padding: 0 1; }
+.desk-message { height: auto; padding: 0 1; text-style: bold; }
+.desk-message.empty { display: none; }
+.desk-body { height: 1fr; padding: 0 1; }
+.desk-note { height: auto; }
+"""
+)
+
+
+DESK_BINDINGS: list[BindingType] = [
+    Binding("escape", "back", "Back", id="desk.back", tooltip="Back to the staff desk"),
+    *STAFF_MENU_BINDINGS,
+]
+"""Esc and the menu keys; a screen with keys of its own lists them first, then these
+(``inherit_bindings=False``), so its own keys come first in the footer."""
+
+
+class DeskScreen(PortalScreen, inherit_bindings=False):
+    """Base of a staff desk screen pushed on the desk: Esc goes back."""
+
+    COMMANDS = {theme.ThemeCommands}  # the palette offers the sunlight theme
+
+    CSS = DESK_CSS
+
+    BINDINGS: ClassVar[list[BindingType]] = DESK_BINDINGS
+
+    def compose_title(self, title: str) -> ComposeResult:
+        """The screen's title and its (hidden while empty) message line."""
+        yield Static(inert(title), classes="desk-title")
+        yield Static("", id="desk-message", classes="desk-message empty")
+
+    def say(self, words: str) -> None:
+        """Show ``words`` (may hold data: made inert) under the title."""
+        line = self.query_one("#desk-message", Static)
+        line.update(inert(words))
+        line.set_class(not words, "empty")
+
+    def clear_form(self) -> None:
+        clear_errors(self)
+        self.say("")
+
+    def refused(self, exc: Exception) -> None:
+        """A domain refusal: each message at its field, the rest on the message line."""
+        if isinstance(exc, ValidationFailed):
+            errors = dict(exc.errors)
+        elif isinstance(exc, RuleViolation):
+            errors = {exc.field or "": str(exc)}
+        elif isinstance(exc, EtrakitError):
+            errors = {"": str(exc)}
+        else:
+            self.portal.show_error(exc)
+            return
+        left = show_errors(self, errors)
+        self.say("Error: " + " ".join(left.values()) if left else "Not saved: see the fields.")
+
+    def field(self, name: str) -> FormField:
+        return self.query_one(f"#field-{name}", FormField)
+
+    def values(self) -> dict[str, Any]:
+        """Every field's value by its domain name (text stripped by the domain)."""
+        return {f.field: f.value for f in self.query(FormField)}
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: Y answers yes, N or Esc no."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > #confirm { width: 70; max-width: 100%; height: auto;
+        border: heavy $accent; background: $surface; padding: 0 1; }
+    ConfirmScreen .title { text-style: bold; }
+    ConfirmScreen #confirm-buttons { height: auto; margin-top: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Change nothing"),
+    ]
+
+    def __init__(self, question: str, *details: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.details = details
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(inert(self.question), classes="title")
+            for line in self.details:
+                yield Static(inert(line))
+            with Horizontal(id="confirm-buttons"):
+                yield Button(inert(f"{self.yes} (Y)"), id="yes", variant="primary")
+                yield Button("No (N)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+def ask(screen: PortalScreen, question: str, *details: str, then: Callable[[], None]) -> None:
+    """Ask ``question``; run ``then`` only on yes."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            then()
+
+    screen.app.push_screen(ConfirmScreen(question, *details), answered)

@@ -1,0 +1,105 @@
+"""The benchmark runner keeps working: ``python -m bench.run --smoke`` on 1,000 permits
+writes a report with every figure of the issue, each with a number.
+
+No timing is asserted (the machine is shared; the figures belong to ``make bench``): only
+that each figure was measured and reported, that the runner found no overbooked slot and
+no unexpected error, and that the hand-written SQL returned the same rows as the services.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.pgserver import find_bindir
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = re.compile(r"\d")
+
+SECTIONS = (
+    "### Targets",
+    "### Start-up and memory",
+    "### Data time",
+    "### First paint",
+    "### Scheduling",
+    "### Sign-in",
+    "### Profiles of missed targets",
+)
+START_ROWS = ("etrakit-tui (sqlite)", "bare Textual app")
+DATA_ROWS = (
+    "dashboard, first page of 3 lists: typical company",
+    "dashboard, first page of 3 lists: biggest company",
+    "permit detail, all tabs",
+    "reviews sorted by due date",
+    "search: number prefix",
+    "search: address substring (house number + street)",
+    "search: address substring (street name only)",
+    "search: APN prefix",
+)
+PAINT_ROWS = ("typical company", "biggest company")
+
+
+def _rows(report: str, section: str) -> list[list[str]]:
+    """The table rows (cells) of one ``###`` section."""
+    body = report.split(section, 1)[1].split("\n### ", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in body.splitlines()
+        if line.startswith("|") and not line.startswith("| ---")
+    ]
+
+
+def _row(report: str, section: str, first: str, engine: str | None = None) -> list[str]:
+    for cells in _rows(report, section):
+        if cells[0].startswith(first) and (engine is None or engine in cells):
+            return cells
+    raise AssertionError(f"no row {first!r} ({engine}) under {section}:\n{report}")
+
+
+def _numbers(cells: list[str], count: int) -> None:
+    """The first ``count`` cells after the label (and engine) hold numbers."""
+    values = [c for c in cells[1:] if c not in ("sqlite", "postgres", "-")]
+    assert all(NUMBER.search(v) for v in values[:count]), cells
+
+
+@pytest.mark.slow
+def test_the_smoke_run_reports_every_figure(tmp_path: Path) -> None:
+    engines = ["sqlite"] + (["postgres"] if find_bindir() is not None else [])
+    out = tmp_path / "report.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--engines", ",".join(engines),
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.strip().splitlines()[-1] == str(out)
+    report = out.read_text()
+
+    assert "<!-- bench:1000 begin -->" in report and "<!-- bench:1000 end -->" in report
+    assert "## 1,000 permits (smoke run)" in report
+    for section in SECTIONS:
+        assert section in report, section
+    for label in START_ROWS:
+        _numbers(_row(report, "### Start-up and memory", label), 4)
+    for engine in engines:
+        for label in DATA_ROWS:
+            cells = _row(report, "### Data time", label, engine)
+            _numbers(cells, 7)
+            assert cells[-2] == "yes", f"hand-written SQL returned other rows: {cells}"
+        for label in PAINT_ROWS:
+            _numbers(_row(report, "### First paint", label, engine), 3)
+        sched = _row(report, "### Scheduling", engine)
+        _numbers(sched, 11)
+        assert sched[2] == "16" and sched[9] == "0" and sched[10] == "0", sched
+        _numbers(_row(report, "### Sign-in", "sign_in_company, one process", engine), 3)
+        _numbers(_row(report, "### Sign-in", "sign-ins per second", engine), 3)
+    for label in ("argon2id hash", "argon2id verify"):
+        _numbers(_row(report, "### Sign-in", label), 3)
+    assert "per call: SQL" in report  # a statement profile was written
+    assert "import (in this order)" in report  # and the start-up profile
