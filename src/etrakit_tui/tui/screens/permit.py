@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.lazy import Lazy
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
@@ -346,6 +347,7 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
             tooltip="Read the permit again",
         ),
         *MENU_BINDINGS,
+        *Screen.BINDINGS,  # Tab / Shift+Tab (this screen does not inherit bindings)
     ]
 
     def __init__(self, number: str, tab: str = "info") -> None:
