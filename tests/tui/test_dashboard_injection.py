@@ -16,6 +16,7 @@ from typing import Any
 
 import pexpect
 import pyte
+import pytest
 from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
@@ -228,7 +229,7 @@ class Terminal:
         self.raw += data
         self.stream.feed(data)
 
-    def wait_for(self, wanted: str, seconds: float = 60) -> None:
+    def wait_for(self, wanted: str, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         while wanted not in self.text():
             assert self.child.isalive(), f"the app exited waiting for {wanted!r}:\n{self.text()}"
@@ -239,6 +240,7 @@ class Terminal:
         self.child.send(text)
 
 
+@pytest.mark.xdist_group("ssh")  # the PTY-driven tests run one after another
 def test_console_script_writes_no_injected_escapes(tmp_path: Path) -> None:
     path = copy_demo(demo_template_path(), tmp_path)
     database = Database.open(f"sqlite:///{path}")

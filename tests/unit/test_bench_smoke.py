@@ -96,7 +96,7 @@ def test_the_smoke_run_reports_every_figure(tmp_path: Path) -> None:
             _numbers(_row(report, "### First paint", label, engine), 3)
         sched = _row(report, "### Scheduling", engine)
         _numbers(sched, 11)
-        assert sched[2] == "16" and sched[9] == "0" and sched[10] == "0", sched
+        assert sched[2] == "8" and sched[9] == "0" and sched[10] == "0", sched
         _numbers(_row(report, "### Sign-in", "sign_in_company, one process", engine), 3)
         _numbers(_row(report, "### Sign-in", "sign-ins per second", engine), 3)
     for label in ("argon2id hash", "argon2id verify"):
