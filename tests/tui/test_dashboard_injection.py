@@ -121,6 +121,8 @@ async def open_dashboard_as(pilot: Pilot[Any], app: EtrakitApp, actor: Actor) ->
         lambda: app.screen.query_one("#active-permits", DataTable).row_count > 0,
         "My Active Permits",
     )
+    # The rows are in the table; wait for them to be painted before reading the screen.
+    await until(pilot, lambda: "[link=http://…" in screen_text(app), "the rows on screen")
     text = check_screen(app)
     shown = shown_form(actor.name)
     assert f"Signed in as: {shown}"[:60] in text
@@ -248,7 +250,10 @@ def test_console_script_writes_no_injected_escapes(tmp_path: Path) -> None:
     inject(database, TYPEABLE, notes=notes)
     database.dispose()
     script = Path(sys.executable).parent / "etrakit-tui"
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "ETRAKIT_DATABASE_URL")}
+    # A size left in the environment by the test process (COLUMNS/LINES) would override the
+    # PTY's own size; a user's terminal tells the app its size through the PTY alone.
+    dropped = ("NO_COLOR", "ETRAKIT_DATABASE_URL", "COLUMNS", "LINES")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(TERM="xterm-256color", HOME=str(tmp_path), COLORTERM="truecolor")
     term = Terminal([str(script), "--db", f"sqlite:///{path}"], env)
     try:
