@@ -14,6 +14,7 @@ from textual.widgets import Input, TextArea
 from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.tui.commands import PortalCommands
 from etrakit_tui.tui.theme import ThemeCommands
 
 ScreenFactory = Callable[[], Screen[object]]
@@ -25,7 +26,7 @@ class EtrakitApp(App[None]):
 
     TITLE = "eTRAKiT"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {ThemeCommands}
+    COMMANDS = App.COMMANDS | {PortalCommands, ThemeCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave the portal", priority=True),
     ]
