@@ -4,7 +4,7 @@ How one sign-in runs, for companies and staff alike:
 
 1. read the account (if any) in a short read transaction;
 2. verify the secret with argon2 *outside* any transaction — exactly one verification on
-   every path (``hashing.DUMMY_HASH`` stands in for a missing account or hash), so an
+   every path (``hashing.dummy_hash()`` stands in for a missing account or hash), so an
    unknown name costs the same time as a wrong password, and a slow hash never holds the
    SQLite write lock;
 3. settle in one write transaction: on success a conditional ``UPDATE`` (same hash still
