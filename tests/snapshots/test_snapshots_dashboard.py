@@ -49,6 +49,10 @@ async def dashboard(pilot: Pilot[Any]) -> None:
         ),
         "the tables",
     )
+    # DataTable sizes its columns on idle after rows arrive: wait for the widths to settle
+    # (the expired table's address shown whole) before the picture is taken.
+    await until(pilot, lambda: "3800 THORNTON AVE" in screen_text(app), "the columns sized")
+    await pilot.pause()
     text = screen_text(app)
     assert "Hello CITY OF HEMET." in text and "My Active Permits · 4 total records" in text
 
