@@ -269,9 +269,13 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             return  # a reload happened meanwhile
         self.is_loading = False
         start = len(self.items)
+        widest = [0] * len(self._columns)
         for index, item in enumerate(page.items, start):
-            self.add_row(*self._fit(self._cells(item)), key=str(index))
+            cells = self._fit(self._cells(item))
+            self.add_row(*cells, key=str(index))
+            widest = [max(w, cell.cell_len) for w, cell in zip(widest, cells, strict=True)]
             self.items.append(item)
+        self._settle_widths(widest)
         self.total = page.total
         self.next_key = page.next_key
         self.complete = page.next_key is None
@@ -286,6 +290,15 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             if self.items:
                 self.move_cursor(row=min(target, len(self.items) - 1))
         self._maybe_load_more()  # the cursor may still be near the end (End pressed)
+
+    def _settle_widths(self, widest: list[int]) -> None:
+        """Size auto-width columns to the rows just added, now. DataTable otherwise sizes them
+        on a later idle, and was seen (rarely, under load) to leave them at the header's
+        width — a table of clipped words."""
+        for column, width in zip(self.ordered_columns, widest, strict=True):
+            if column.auto_width and width > column.content_width:
+                column.content_width = width
+        self.refresh(layout=True)
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation != self._generation or not self.is_mounted:
