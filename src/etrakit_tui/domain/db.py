@@ -5,15 +5,25 @@ transaction handling is switched off and we emit ``BEGIN`` ourselves: without th
 read-check-write runs partly outside any transaction and overbooks silently. Writes open
 with ``BEGIN IMMEDIATE`` so two writers never both read and then both write.
 
+Writers to one SQLite file also queue on an OS file lock (:class:`WriteGate`) before their
+``BEGIN IMMEDIATE``. SQLite's own busy handler makes a waiting writer sleep and poll, in
+steps that grow to 100 ms, with no order among the waiters: under many concurrent writers
+most of the time goes to sleeping and an unlucky writer can wait out its whole timeout
+("database is locked"). The gate hands the write lock on as soon as it is released.
+SQLite's locking still decides correctness; the gate only orders our own writers.
+
 PostgreSQL goes through psycopg 3 with the same code.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +112,52 @@ def _sqlite_on_begin(conn: Connection) -> None:
         delay = min(delay * 2, 0.1)
 
 
+class WriteGate:
+    """An exclusive ``flock`` on ``<database file>.writelock``, held for one write
+    transaction. Each holder opens the file itself, so threads of one process queue
+    too. Gives up with :class:`DatabaseError` after ``timeout`` seconds, as SQLite would."""
+
+    def __init__(self, database: Path, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+        self.path = database.with_name(database.name + ".writelock")
+        self.database = database
+        self.timeout = timeout
+
+    def _open(self) -> int:
+        try:
+            mode = os.stat(self.database).st_mode & 0o666  # shared like the database file
+        except FileNotFoundError:
+            mode = 0o644
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        fd = self._open()
+        try:
+            deadline = time.monotonic() + self.timeout
+            delay = 0.0002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise
+                if time.monotonic() > deadline:
+                    raise DatabaseError("the database refused the change: database is locked")
+                time.sleep(delay)
+                delay = min(delay * 2, 0.002)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file behind a SQLite engine (None for any other database)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    return Path(engine.url.database)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """The one engine factory: SQLite file (WAL) or PostgreSQL (psycopg 3)."""
     url = normalise_url(url)
@@ -143,6 +199,11 @@ class Database:
     engine: Engine
     jurisdiction: Jurisdiction = DEFAULT_JURISDICTION
     clock: Clock = field(default_factory=SystemClock)
+    gate: WriteGate | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        path = sqlite_file(self.engine)
+        self.gate = WriteGate(path) if path is not None else None
 
     @classmethod
     def open(
@@ -170,7 +231,11 @@ class Database:
     def write(self) -> Iterator[Session]:
         bind = self.engine.execution_options(**{WRITE_OPTION: True})
         try:
-            with Session(bind, expire_on_commit=False) as session, session.begin():
+            with (
+                self.gate.hold() if self.gate is not None else nullcontext(),
+                Session(bind, expire_on_commit=False) as session,
+                session.begin(),
+            ):
                 yield session
         except OperationalError as exc:
             raise DatabaseError(f"the database refused the change: {exc.orig}") from exc

@@ -1,0 +1,97 @@
+"""The SQLite write gate: writers queue on an OS lock beside the database file."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+
+import pytest
+from sqlmodel import func, select
+
+from etrakit_tui.domain import audit
+from etrakit_tui.domain.actors import SYSTEM
+from etrakit_tui.domain.db import Database, WriteGate, sqlite_file
+from etrakit_tui.domain.errors import DatabaseError
+from etrakit_tui.domain.models import AuditEvent
+
+
+def _events(db: Database) -> int:
+    with db.read() as s:
+        return int(s.exec(select(func.count()).select_from(AuditEvent)).one())
+
+
+def test_a_writer_waits_for_the_gate_and_then_writes(db: Database) -> None:
+    gate = db.gate
+    assert gate is not None
+    before = _events(db)
+    held = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with gate.hold():
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    wrote = threading.Event()
+
+    def writer() -> None:
+        with db.write() as s:
+            audit.record(s, SYSTEM, "gate.test", at=db.now(), target="queued")
+        wrote.set()
+
+    second = threading.Thread(target=writer)
+    second.start()
+    assert not wrote.wait(0.3)  # queued behind the holder, nothing written yet
+    assert _events(db) == before
+    release.set()
+    assert wrote.wait(5)
+    thread.join()
+    second.join()
+    assert _events(db) == before + 1
+
+
+def test_a_gate_held_too_long_is_a_clear_refusal_and_writes_nothing(db: Database) -> None:
+    path = sqlite_file(db.engine)
+    assert path is not None
+    impatient = Database(db.engine, db.jurisdiction, db.clock)
+    impatient.gate = WriteGate(path, timeout=0.2)
+    before = _events(db)
+    fd = os.open(impatient.gate.path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process's writer, stuck
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match="database is locked"), impatient.write() as s:
+            audit.record(s, SYSTEM, "gate.test", at=db.now(), target="refused")
+        assert time.monotonic() - started < 5
+    finally:
+        os.close(fd)
+    assert _events(db) == before
+    with impatient.write() as s:  # the lock released: writes go through again
+        audit.record(s, SYSTEM, "gate.test", at=db.now(), target="after")
+    assert _events(db) == before + 1
+
+
+def test_the_lock_file_is_shared_like_the_database_file(db: Database) -> None:
+    path = sqlite_file(db.engine)
+    assert path is not None and db.gate is not None
+    os.chmod(path, 0o660)
+    db.gate.path.unlink(missing_ok=True)
+    with db.write() as s:
+        audit.record(s, SYSTEM, "gate.test", at=db.now(), target="mode")
+    assert db.gate.path.exists()
+    assert (db.gate.path.stat().st_mode & 0o777) == 0o660 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_postgresql_has_no_gate(pg_db: Database) -> None:
+    assert pg_db.gate is None
