@@ -6,11 +6,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from etrakit_tui.domain import catalog
+from etrakit_tui.domain import bulk, catalog
 from etrakit_tui.domain.bulk import generate
+from etrakit_tui.domain.citybuilder import CityBuilder
+from etrakit_tui.domain.citygen import PermitSpec
 from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.demo import build_demo
 from etrakit_tui.domain.models import (
@@ -20,6 +23,7 @@ from etrakit_tui.domain.models import (
     Parcel,
     Permit,
     PermitContact,
+    metadata,
 )
 
 OPEN = ("REQUESTED", "SCHEDULED")
@@ -116,4 +120,70 @@ def test_about_three_inspections_per_permit_and_one_big_company(db: Database) ->
         statuses = set(s.execute(select(Permit.status).distinct()).scalars())
     assert per_company[0][1] >= 1000 // 20  # the "big" company
     assert {"ACTIVE", "FINALED", "EXPIRED"} <= statuses
+    _slots_match_open_inspections(db)
+
+
+def _contents(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables the generator writes, by id (salted hashes aside)."""
+    names = ("company", "staff_user", "parcel", "permit", "permit_contact",
+             "inspection_slot", "inspection_request", "inspection", "review", "fee",
+             "payment", "condition")  # fmt: skip
+    with db.read() as s:
+        out = {}
+        for name in names:
+            table = metadata.tables[name]
+            columns = [c for c in table.c if not c.name.endswith("_hash")]
+            out[name] = [tuple(r) for r in s.execute(select(*columns).order_by(table.c.id))]
+        return out
+
+
+def test_rows_made_in_a_child_process_are_the_rows_made_in_process(
+    db: Database, tmp_path: Path, migrated_sqlite_template: Path, clock: FixedClock
+) -> None:
+    other = _second_db(tmp_path, migrated_sqlite_template, clock)
+    try:
+        generate(db, permits=700, seed=5, parallel=True)
+        generate(other, permits=700, seed=5, parallel=False)
+        mine, theirs = _contents(db), _contents(other)
+        assert len(mine["permit"]) == 700 and len(mine["inspection"]) > 1000
+        assert mine == theirs
+    finally:
+        other.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_copy_stores_the_same_city_as_sqlite(db: Database, pg_db: Database) -> None:
+    for database in (db, pg_db):
+        build_demo(database)
+        generate(database, permits=400, seed=9)
+    on_sqlite, on_postgres = _contents(db), _contents(pg_db)
+    assert len(on_postgres["permit"]) > 400 and len(on_postgres["payment"]) > 100
+    assert on_sqlite == on_postgres  # dates, UTC times, flags and money survive COPY
+    _slots_match_open_inspections(pg_db)
+
+
+def test_a_failure_while_generating_leaves_only_whole_batches(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = 0
+    original = CityBuilder.permit
+
+    def permit_that_breaks(self: CityBuilder, spec: PermitSpec, t: object = None) -> object:
+        nonlocal made
+        made += 1
+        if made == 250:
+            raise RuntimeError("disk on fire")
+        return original(self, spec)
+
+    monkeypatch.setattr(bulk, "BATCH_PERMITS", 100)
+    monkeypatch.setattr(CityBuilder, "permit", permit_that_breaks)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        generate(db, permits=1000, seed=4)  # the child makes the rows: its error comes here
+    with db.read() as s:
+        contractors = s.execute(
+            select(func.count())
+            .select_from(PermitContact)
+            .where(PermitContact.role == "CONTRACTOR")
+        ).scalar_one()
+    assert _count(db, Permit) == 200 == contractors  # two whole batches, no half of the third
     _slots_match_open_inspections(db)

@@ -8,11 +8,16 @@ whatever the database holds (the demo city, earlier runs): permit numbers contin
 the highest sequence used in each letter-month, APNs, license numbers and company names
 are new to the database, and open inspections only take free places in their slots.
 
-Rows go in through :class:`~etrakit_tui.domain.citygen.RowWriter` (Core ``executemany``, no
-ORM object and no hashing per row), one transaction per :data:`BATCH_PERMITS` permits; the
-histories come from :class:`~etrakit_tui.domain.citybuilder.CityBuilder` in its lean mode
-(past inspections without their request form, fewer review disciplines, fee lines and
-conditions). This module also holds the company, parcel and staff row makers the demo uses.
+The histories come from :class:`~etrakit_tui.domain.citybuilder.CityBuilder` in its lean
+mode (past inspections without their request form, fewer review disciplines, fee lines and
+conditions) through a detached :class:`~etrakit_tui.domain.citygen.RowWriter` that owns the
+ids and hands over each batch as tuples ready to bind. Where processes can fork, a child
+process makes the batches while this one writes them (``executemany`` on SQLite, COPY on
+PostgreSQL), one transaction per :data:`BATCH_PERMITS` permits; the rows are the same as
+when one process does both. A batch that fails leaves nothing of itself behind, and the
+batches written before it stay. Ids are read once at the start: nothing else should add
+permits, inspections, ... while ``demo-data`` runs (a clash fails the batch, nothing more).
+This module also holds the company, parcel and staff row makers the demo uses.
 
 Limit: the number format allows 999 numbers per letter a month, and we go back at most 90
 years, so about 1.08 million ``B`` permits (some 1.35 million permits) fit in one database.
@@ -22,14 +27,19 @@ from __future__ import annotations
 
 import gc
 import math
+import multiprocessing
+import pickle
+import queue
 import random
 import secrets
 import time as clock
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import islice
-from typing import Any
+from functools import cache
+from itertools import accumulate, islice
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -41,6 +51,7 @@ from etrakit_tui.domain.citybuilder import CityBuilder
 from etrakit_tui.domain.citygen import (
     STATUS_WEIGHTS,
     TYPE_WEIGHTS,
+    Batch,
     CityRandom,
     CompanyRef,
     Numberer,
@@ -49,15 +60,20 @@ from etrakit_tui.domain.citygen import (
     Row,
     RowWriter,
     SlotBook,
+    add_bookings,
     forget_conversions,
+    next_ids,
     person,
     phone,
     status_window,
+    store,
 )
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.hashing import hash_secret
 from etrakit_tui.domain.models import PermitStatus, StaffRole, metadata
+
+T = TypeVar("T")
 
 BATCH_PERMITS = 5_000
 """Permits written per transaction."""
@@ -154,22 +170,35 @@ def _allocate(
 
 
 def _types_for(letter: str) -> tuple[list[str], list[int]]:
+    """The permit types numbered with ``letter`` and their cumulative weights."""
     if letter == catalog.PLAN_CHECK_LETTER:
         types = list(catalog.PLAN_CHECK_TYPES)
     else:
         types = [t for t, lt in catalog.PERMIT_LETTERS.items() if lt == letter]
-    return types, [TYPE_WEIGHTS[t] for t in types]
+    return types, list(accumulate(TYPE_WEIGHTS[t] for t in types))
+
+
+@cache
+def _status_table(ptype: str, expiry_days: int) -> tuple[int, list[tuple[list[str], list[int]]]]:
+    """For each age up to the last window edge (older ages choose alike): the statuses
+    plausible at that age and their cumulative weights."""
+    windows = [(s, w, *status_window(s, ptype, expiry_days)) for s, w in STATUS_WEIGHTS.items()]
+    cap = max(x for _, _, low, high in windows for x in (low, high) if x is not None) + 1
+    table = []
+    for age in range(cap + 1):
+        fits = [
+            (s, w) for s, w, low, high in windows if low <= age and (high is None or age <= high)
+        ]
+        table.append(([s for s, _ in fits], list(accumulate(w for _, w in fits))))
+    return cap, table
 
 
 def _status_for(rng: random.Random, ptype: str, age: int, expiry_days: int) -> str:
-    fits = []
-    for status, weight in STATUS_WEIGHTS.items():
-        low, high = status_window(status, ptype, expiry_days)
-        if low <= age and (high is None or age <= high):
-            fits.append((status, weight))
-    if not fits:
+    cap, table = _status_table(ptype, expiry_days)
+    statuses, cumulative = table[min(age, cap)] if age >= 0 else ([], [])
+    if not statuses:
         return PermitStatus.APPLIED
-    return rng.choices([s for s, _ in fits], [w for _, w in fits])[0]
+    return rng.choices(statuses, cum_weights=cumulative)[0]
 
 
 def _plan(
@@ -184,10 +213,10 @@ def _plan(
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         last = min(last, today)
         days = (last - first).days
-        types, weights = _types_for(letter)
+        types, cumulative = _types_for(letter)
         for k in range(count):
             applied = first + timedelta(days=days * k // max(count, 1))
-            ptype = rng.choices(types, weights)[0]
+            ptype = rng.choices(types, cum_weights=cumulative)[0]
             status = _status_for(rng, ptype, (today - applied).days, expiry_days)
             number = numberer.next(letter, applied)
             yield _Planned(number, ptype, status, applied, index in big)
@@ -377,25 +406,38 @@ def generate(
     permits: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    parallel: bool | None = None,
 ) -> BulkSummary:
     """Add ``permits`` realistic permits (and their companies, parcels, inspections,
     reviews, fees, contacts) to ``db``. The same seed on the same database content gives
     the same rows. One transaction per :data:`BATCH_PERMITS` permits; ``progress(done,
-    total)`` after each."""
+    total)`` after each. ``parallel`` (default: where processes can fork) makes the rows
+    in a child process while this one writes them; the rows are the same either way."""
     if permits < 1:
         raise EtrakitError("the number of permits must be at least 1")
+    if parallel is None:
+        parallel = "fork" in multiprocessing.get_all_start_methods()
     collecting = gc.isenabled()
     gc.disable()  # millions of small dicts and no cycles: collections would only cost time
     try:
-        return _generate(db, permits, seed, progress)
+        return _generate(db, permits, seed, progress, parallel)
     finally:
         forget_conversions()
         if collecting:
             gc.enable()
 
 
+_Made = tuple[int, Batch, list[tuple[int, int]]]
+"""Permits made so far, the rows of the batch, the places taken in earlier slots."""
+
+
 def _generate(
-    db: Database, permits: int, seed: int, progress: Callable[[int, int], None] | None
+    db: Database,
+    permits: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+    parallel: bool,
 ) -> BulkSummary:
     started = clock.perf_counter()
     rng = CityRandom(seed)
@@ -415,51 +457,32 @@ def _generate(
         slots = SlotBook(j.slot_capacity, share=0.5)
         slots.load(s)
         apns = {str(a) for a in s.execute(select(metadata.tables["parcel"].c.apn)).scalars()}
+        ids = next_ids(s)
+        dialect = s.connection().dialect
 
-    big_company = companies[0][0]
-    by_trade: dict[str, list[CompanyRef]] = {}
-    for ref, trade in companies[1:] or companies:
-        by_trade.setdefault(trade, []).append(ref)
-    others = [ref for ref, _ in companies[1:]] or [big_company]
     builder = CityBuilder(j, now, rng, type_ids, slots, inspectors, cashier, open_share=0.3)
     builder.past_requests = False  # only open inspections come with their request form
     builder.lean = True
-    recent_parcels: list[ParcelRef] = []
     plan = _plan(rng, permits, numberer, today, j.expiry_days)
-    done = 0
-    while done < permits:
-        with db.write() as s:
-            builder.begin(s)
-            for p in islice(plan, BATCH_PERMITS):
-                if recent_parcels and rng.random() < 0.45:
-                    parcel = rng.choice(recent_parcels)
-                else:
-                    parcel = builder.parcel(parcel_row(rng, new_apn(rng, apns), j.districts))
-                    if len(recent_parcels) < 20_000:
-                        recent_parcels.append(parcel)
-                    else:
-                        recent_parcels[rng.randrange(20_000)] = parcel
-                if p.big:
-                    contractor = big_company
-                else:
-                    pool = by_trade.get(p.permit_type)
-                    contractor = rng.choice(pool if pool and rng.random() < 0.75 else others)
-                builder.permit(
-                    PermitSpec(p.number, p.permit_type, p.status, p.applied_on, parcel, contractor)
-                )
-                done += 1
-            if done >= permits:
-                audit.record(
-                    s,
-                    SYSTEM,
-                    "demo.bulk",
-                    at=now,
-                    target=f"seed {seed}",
-                    detail=f"{permits} permits, {company_count} companies",
-                )
-            builder.end()
-        if progress is not None:
-            progress(done, permits)
+    made = _make(builder, RowWriter(None, ids=ids, dialect=dialect), plan, companies, apns)
+    source = _in_child(made) if parallel else made
+    with closing(source):  # on a failure here the child process stops at once
+        for done, batch, deltas in source:
+            with db.write() as s:
+                conn = s.connection()
+                store(conn, batch)
+                add_bookings(conn, deltas)
+                if done >= permits:
+                    audit.record(
+                        s,
+                        SYSTEM,
+                        "demo.bulk",
+                        at=now,
+                        target=f"seed {seed}",
+                        detail=f"{permits} permits, {company_count} companies",
+                    )
+            if progress is not None:
+                progress(done, permits)
 
     with db.read() as s:
         after = _counts(s)
@@ -473,3 +496,99 @@ def _generate(
         fees=added["fee"],
         seconds=clock.perf_counter() - started,
     )
+
+
+def _make(
+    builder: CityBuilder,
+    writer: RowWriter,
+    plan: Iterator[_Planned],
+    companies: list[tuple[CompanyRef, str]],
+    apns: set[str],
+) -> Generator[_Made, None, None]:
+    """The planned permits, :data:`BATCH_PERMITS` at a time, as rows ready to bind (no
+    database access: ``writer`` owns the ids)."""
+    rng, j = builder.rng, builder.j
+    big_company = companies[0][0]
+    by_trade: dict[str, list[CompanyRef]] = {}
+    for ref, trade in companies[1:] or companies:
+        by_trade.setdefault(trade, []).append(ref)
+    others = [ref for ref, _ in companies[1:]] or [big_company]
+    recent_parcels: list[ParcelRef] = []
+    done = 0
+    while True:
+        builder.begin(None, writer=writer)
+        for p in islice(plan, BATCH_PERMITS):
+            if recent_parcels and rng.random() < 0.45:
+                parcel = rng.choice(recent_parcels)
+            else:
+                parcel = builder.parcel(parcel_row(rng, new_apn(rng, apns), j.districts))
+                if len(recent_parcels) < 20_000:
+                    recent_parcels.append(parcel)
+                else:
+                    recent_parcels[rng.randrange(20_000)] = parcel
+            if p.big:
+                contractor = big_company
+            else:
+                pool = by_trade.get(p.permit_type)
+                contractor = rng.choice(pool if pool and rng.random() < 0.75 else others)
+            builder.permit(
+                PermitSpec(p.number, p.permit_type, p.status, p.applied_on, parcel, contractor)
+            )
+            done += 1
+        batch, deltas = builder.take()
+        if not batch:
+            return
+        yield done, batch, deltas
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+def _in_child(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items`` made in a forked child process while the caller consumes them (two
+    cores: one makes rows, one writes). At most two items wait between the processes."""
+    context = multiprocessing.get_context("fork")
+    channel: Any = context.Queue(maxsize=2)
+    child = context.Process(target=_produce, args=(items, channel), daemon=True)
+    child.start()
+    kind = ""
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=1.0)
+            except queue.Empty:
+                if child.is_alive():
+                    continue
+                try:  # it may have finished just now: what it sent is in the pipe
+                    kind, payload = channel.get(timeout=1.0)
+                except queue.Empty:
+                    raise EtrakitError(
+                        f"the generator process stopped unexpectedly (exit code {child.exitcode})"
+                    ) from None
+            if kind == "item":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:
+                break
+    finally:
+        if child.is_alive() and kind != "end":
+            child.terminate()
+        child.join()
+        channel.close()
+
+
+def _produce(items: Iterator[Any], channel: Any) -> None:
+    """The child's side of :func:`_in_child`: each item, then ``end`` (or the error)."""
+    try:
+        for item in items:
+            channel.put(("item", item))
+    except Exception as exc:  # every failure goes to the parent, which raises it
+        error: Exception = exc
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            error = EtrakitError(f"generating the rows failed: {type(exc).__name__}: {exc}")
+        channel.put(("error", error))
+    else:
+        channel.put(("end", None))

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from etrakit_tui.domain import catalog
 from etrakit_tui.domain.calendar import local_today
 from etrakit_tui.domain.citygen import (
+    Batch,
     CompanyRef,
     ParcelRef,
     PermitOutcome,
@@ -103,14 +104,25 @@ class CityBuilder:
         assert self._writer is not None, "begin() first"
         return self._writer
 
-    def begin(self, session: Session) -> None:
-        self._writer = RowWriter(session)
+    def begin(self, session: Session | None, *, writer: RowWriter | None = None) -> None:
+        """Start a transaction's rows: a writer on ``session``, or the detached ``writer``
+        whose batches :meth:`take` hands over."""
+        self._writer = writer if writer is not None else RowWriter(session)
 
     def end(self) -> None:
+        """Write the transaction's rows and the places they took in earlier slots."""
         writer = self.writer
         writer.finish()
         self.slots.settle(writer.session)
         self._writer = None
+
+    def take(self) -> tuple[Batch, list[tuple[int, int]]]:
+        """Detached: the rows since :meth:`begin` and the places they took in slots of
+        earlier batches, for :func:`~etrakit_tui.domain.citygen.store` and
+        :func:`~etrakit_tui.domain.citygen.add_bookings`."""
+        batch = self.writer.take()
+        self._writer = None
+        return batch, self.slots.take_deltas()
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         """A wall-clock moment (daytime) in the jurisdiction, as aware UTC."""

@@ -2,8 +2,10 @@
 
 Shared by :mod:`etrakit_tui.domain.demo` (the fixed demo city) and
 :mod:`etrakit_tui.domain.bulk` (``demo-data``). Every row is a plain dict that
-:class:`RowWriter` inserts with Core ``executemany``; ids are assigned here so children can
-point at parents before anything is written.
+:class:`RowWriter` turns into a tuple ready to bind and inserts with ``executemany``
+(SQLite) or COPY (PostgreSQL); ids are assigned here so children can point at parents
+before anything is written (a detached writer can make rows in one process for
+:func:`store` to write in another).
 
 :class:`etrakit_tui.domain.citybuilder.CityBuilder` writes whole permits with it. The rules
 a generated permit obeys (SPEC §4), so every screen shows a consistent city:
@@ -26,11 +28,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from operator import itemgetter
+from itertools import accumulate
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Dialect, Table, func, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Dialect,
+    Table,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlmodel import Session
 
 from etrakit_tui.domain import catalog
@@ -41,7 +54,7 @@ from etrakit_tui.domain.calendar import (
     requestable_dates,
 )
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.models import InspectionStatus, PermitStatus, metadata
+from etrakit_tui.domain.models import InspectionStatus, PermitStatus, UTCDateTime, metadata
 from etrakit_tui.settings import Jurisdiction
 
 Row = dict[str, Any]
@@ -82,20 +95,25 @@ STATUS_WEIGHTS: dict[str, int] = {
 
 FAILURES = (I.FAILED, I.CORRECTION, I.NOT_READY, I.PARTIAL, I.CANCELLED)
 FAILURE_WEIGHTS = (34, 26, 18, 10, 12)
+_FAILURE_CUMULATIVE = list(accumulate(FAILURE_WEIGHTS))
 
 # --------------------------------------------------------------------------- rows
+
+Batch = list[tuple[str, list[tuple[Any, ...]]]]
+"""Rows ready to bind, table by table, parents first: what :func:`store` writes."""
 
 
 @dataclass(frozen=True, slots=True)
 class _InsertPlan:
-    sql: str
-    positional: bool
-    names: tuple[str, ...]  # parameter names, in the statement's order
+    sql: str  # INSERT (executemany) or, on PostgreSQL, COPY ... FROM STDIN
+    copy: bool
+    names: tuple[str, ...]  # columns, in the statement's order
     defaults: dict[str, Any]  # for columns a row may leave out
-    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    processors: dict[int, Callable[[Any], Any]]
 
 
 _PLANS: dict[tuple[str, str], _InsertPlan] = {}
+_CONVERTERS: dict[tuple[str, str, frozenset[str]], Callable[[Row], tuple[Any, ...]]] = {}
 
 
 def _date_text(v: date | None) -> str | None:
@@ -115,7 +133,11 @@ def _utc_text(v: datetime | None) -> str | None:
     if out is None:
         if len(_AS_TEXT) > _MEMO_LIMIT:
             _AS_TEXT.clear()
-        out = _AS_TEXT[v] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if v.tzinfo is UTC:  # the usual case, and twice as fast
+            out = v.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+        else:
+            out = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        _AS_TEXT[v] = out
     return out
 
 
@@ -169,96 +191,188 @@ def _same_but_faster(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return processor
 
 
+def _copy_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """COPY takes text: dates and UTC timestamps go as ISO text (cheap to pass between
+    processes, parsed by the server), the rest as the driver adapts them."""
+    if isinstance(column.type, UTCDateTime):
+        return _utc_text
+    if isinstance(column.type, Date) and not isinstance(column.type, DateTime):
+        return _date_text
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return None if processor is None else _same_but_faster(processor)
+
+
 def _plan_for(table: Table, dialect: Dialect) -> _InsertPlan:
     """The table's INSERT compiled once for the dialect (computed columns left to the
     database), with each column's bind processor: how SQLAlchemy itself converts dates,
-    timestamps and booleans for this driver."""
+    timestamps and booleans for this driver. On PostgreSQL: a COPY of the same columns."""
     key = (table.name, dialect.name)
     if key not in _PLANS:
         columns = [c for c in table.columns if c.computed is None]
-        compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in columns])
-        names = (
-            tuple(compiled.positiontup or ())
-            if compiled.positional
-            else tuple(c.key for c in columns)
-        )
+        processors: dict[int, Callable[[Any], Any]] = {}
+        if dialect.name == "postgresql":
+            quote = dialect.identifier_preparer.quote
+            names = tuple(c.key for c in columns)
+            sql = (
+                f"COPY {dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+            )
+            for i, name in enumerate(names):
+                if (copy_processor := _copy_processor(table.c[name], dialect)) is not None:
+                    processors[i] = copy_processor
+        else:
+            compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in columns])
+            if not compiled.positional:  # pragma: no cover - SQLite and PostgreSQL only
+                raise EtrakitError(f"bulk rows need a positional driver, not {dialect.name}")
+            sql, names = str(compiled), tuple(compiled.positiontup or ())
+            for i, name in enumerate(names):
+                processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    processors[i] = _same_but_faster(processor)
         defaults = {
             c.key: getattr(c.default, "arg", None)
             if c.default is not None and c.default.is_scalar
             else None
             for c in columns
         }
-        processors = []
-        for i, name in enumerate(names):
-            processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                processors.append((i, _same_but_faster(processor)))
-        _PLANS[key] = _InsertPlan(
-            str(compiled), compiled.positional, names, defaults, tuple(processors)
-        )
+        _PLANS[key] = _InsertPlan(sql, dialect.name == "postgresql", names, defaults, processors)
     return _PLANS[key]
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
-    """``executemany`` of plain dicts, converted the way SQLAlchemy converts them but
-    without its per-row statement bookkeeping. Columns a row leaves out get their scalar
-    default (or NULL)."""
+_INLINE: dict[Callable[[Any], Any], str] = {
+    _date_text: "{v}.isoformat()",
+    _utc_text: "(_text_of({v}) or _utc_text({v}))",
+    _bool_int: "int({v})",
+}
+"""Processors written into the converter itself (same result, one call fewer a value)."""
+
+
+def _converter(table: Table, dialect: Dialect, keys: frozenset[str]) -> Callable[[Row], Any]:
+    """One compiled function from a row dict (with ``keys``) to the tuple the statement
+    binds: a single call per row instead of a loop over columns."""
+    key = (table.name, dialect.name, keys)
+    if key not in _CONVERTERS:
+        plan = _plan_for(table, dialect)
+        env: dict[str, Any] = {}
+        parts = []
+        for i, name in enumerate(plan.names):
+            if name in keys:
+                expr = f"r[{name!r}]"
+            else:
+                env[f"d{i}"] = plan.defaults[name]
+                expr = f"d{i}"
+            processor = plan.processors.get(i)
+            if processor is not None and name in keys and processor in _INLINE:
+                inline = _INLINE[processor].format(v=f"v{i}")
+                expr = f"(None if (v{i} := {expr}) is None else {inline})"
+            elif processor is not None:
+                env[f"c{i}"] = processor
+                expr = f"c{i}({expr})"
+            parts.append(expr)
+        env["_text_of"], env["_utc_text"] = _AS_TEXT.get, _utc_text
+        source = f"lambda r: ({', '.join(parts)},)"  # only the table's own column names
+        _CONVERTERS[key] = eval(source, env)  # noqa: S307
+    return _CONVERTERS[key]
+
+
+def to_tuples(table: Table, dialect: Dialect, rows: list[Row]) -> list[tuple[Any, ...]]:
+    """``rows`` converted the way SQLAlchemy converts them for ``dialect``, in the
+    statement's column order. Columns a row leaves out get their scalar default (or NULL)."""
+    convert = _converter(table, dialect, frozenset(rows[0]))
+    return [convert(row) for row in rows]
+
+
+def insert_tuples(conn: Connection, table: Table, params: list[tuple[Any, ...]]) -> None:
+    """Write rows made by :func:`to_tuples`: ``executemany`` (SQLite) or COPY (PostgreSQL)."""
     plan = _plan_for(table, conn.dialect)
-    missing = {k: v for k, v in plan.defaults.items() if k not in rows[0]}
-    get = itemgetter(*plan.names)
-    for start in range(0, len(rows), CHUNK):
-        params: list[Any] = []
-        for row in rows[start : start + CHUNK]:
-            if missing:
-                row = {**missing, **row}
-            values = list(get(row))
-            for i, convert in plan.processors:
-                values[i] = convert(values[i])
-            params.append(
-                tuple(values) if plan.positional else dict(zip(plan.names, values, strict=True))
-            )
-        conn.exec_driver_sql(plan.sql, params)
+    if not plan.copy:
+        for start in range(0, len(params), CHUNK):
+            conn.exec_driver_sql(plan.sql, params[start : start + CHUNK])
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(plan.sql) as copy:
+        write = copy.write_row
+        for values in params:
+            write(values)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
+    """Insert plain dicts (see :func:`to_tuples`) without SQLAlchemy's per-row work."""
+    insert_tuples(conn, table, to_tuples(table, conn.dialect, rows))
+
+
+def store(conn: Connection, batch: Batch) -> None:
+    """Write a :data:`Batch`; on PostgreSQL move each id sequence past the new ids."""
+    for name, params in batch:
+        if params:
+            insert_tuples(conn, metadata.tables[name], params)
+    if conn.dialect.name != "postgresql":
+        return
+    for name in sorted({name for name, params in batch if params}):
+        top = select(func.max(metadata.tables[name].c.id)).scalar_subquery()
+        conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), top)))
+
+
+def next_ids(session: Session) -> dict[str, int]:
+    """The first free id of every table (for a :class:`RowWriter` that owns the ids)."""
+    return {
+        t.name: int(session.execute(select(func.max(t.c.id))).scalar() or 0) + 1
+        for t in metadata.sorted_tables
+        if "id" in t.c
+    }
 
 
 class RowWriter:
     """Buffers the rows of one transaction, giving each its id, then inserts each table's
-    rows with ``executemany``, parents before children."""
+    rows (``executemany``, or COPY on PostgreSQL), parents before children.
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._next: dict[str, int] = {}
+    Detached (no session, ``ids`` from :func:`next_ids`): the writer owns the ids across
+    batches and :meth:`take` hands each batch over, ready to bind, for :func:`store` to
+    write elsewhere (another process)."""
+
+    def __init__(
+        self,
+        session: Session | None,
+        *,
+        ids: dict[str, int] | None = None,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self._session = session
+        self._next: dict[str, int] = ids if ids is not None else {}
+        self._dialect = dialect
         self._rows: dict[str, list[Row]] = defaultdict(list)
-        self._written: set[str] = set()
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "a detached writer has no session"
+        return self._session
 
     def add(self, table: str, row: Row) -> int:
-        if table not in self._next:
+        row_id = self._next.get(table)
+        if row_id is None:
             column = metadata.tables[table].c.id
-            self._next[table] = (
-                int(self.session.execute(select(func.max(column))).scalar() or 0) + 1
-            )
-        row_id = self._next[table]
+            row_id = int(self.session.execute(select(func.max(column))).scalar() or 0) + 1
         self._next[table] = row_id + 1
         row["id"] = row_id
         self._rows[table].append(row)
         return row_id
 
-    def flush(self) -> None:
-        conn = self.session.connection()
+    def take(self) -> Batch:
+        """The buffered rows as a :data:`Batch` (the buffer empties)."""
+        dialect = self._dialect or self.session.connection().dialect
+        batch: Batch = []
         for table in metadata.sorted_tables:
             rows = self._rows.pop(table.name, None)
             if rows:
-                insert_rows(conn, table, rows)
-                self._written.add(table.name)
+                batch.append((table.name, to_tuples(table, dialect, rows)))
+        return batch
+
+    def flush(self) -> None:
+        store(self.session.connection(), self.take())
 
     def finish(self) -> None:
-        """Insert what is buffered; on PostgreSQL move each id sequence past the new ids."""
+        """Insert what is buffered (on PostgreSQL the id sequences follow)."""
         self.flush()
-        conn = self.session.connection()
-        if conn.dialect.name != "postgresql":
-            return
-        for name in sorted(self._written):
-            top = select(func.max(metadata.tables[name].c.id)).scalar_subquery()
-            conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), top)))
 
 
 # --------------------------------------------------------------------------- slots
@@ -316,17 +430,33 @@ class SlotBook:
         slot = self._slots.get((district, day, period))
         return slot.booked if slot else 0
 
-    def settle(self, session: Session) -> None:
-        """After the writer's rows are in: add the places taken in slots written earlier."""
-        t = metadata.tables["inspection_slot"]
+    def take_deltas(self) -> list[tuple[int, int]]:
+        """Once the writer's rows are taken: ``[(slot id, places taken)]`` in slots written
+        in earlier batches (see :func:`add_bookings`)."""
+        deltas: dict[int, int] = {}
         for slot in self._dirty:
             slot.row = None
             if slot.delta:
-                session.connection().execute(
-                    update(t).where(t.c.id == slot.id).values(booked=t.c.booked + slot.delta)
-                )
+                deltas[slot.id] = slot.delta
                 slot.delta = 0
         self._dirty.clear()
+        return sorted(deltas.items())
+
+    def settle(self, session: Session) -> None:
+        """After the writer's rows are in: add the places taken in slots written earlier."""
+        add_bookings(session.connection(), self.take_deltas())
+
+
+def add_bookings(conn: Connection, deltas: list[tuple[int, int]]) -> None:
+    """Add places taken to slots: ``[(slot id, places)]`` from :meth:`SlotBook.take_deltas`."""
+    if deltas:
+        t = metadata.tables["inspection_slot"]
+        statement = (
+            update(t)
+            .where(t.c.id == bindparam("slot"))
+            .values(booked=t.c.booked + bindparam("places"))
+        )
+        conn.execute(statement, [{"slot": sid, "places": n} for sid, n in deltas])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -456,10 +586,17 @@ def status_window(status: str, permit_type: str, expiry_days: int) -> tuple[int,
 _WORKDAYS: dict[tuple[str, str | None, tuple[int, ...]], dict[date, bool]] = {}
 
 
+_LAST_WORKDAYS: list[Any] = [None, {}]  # the last jurisdiction asked about, and its memo
+
+
 def _workday(j: Jurisdiction, d: date) -> bool:
     """:func:`calendar.is_business_day`, remembered (the generator asks millions of times)."""
-    key = (j.holiday_country, j.holiday_subdivision, j.business_weekdays)
-    memo = _WORKDAYS.setdefault(key, {})
+    if j is _LAST_WORKDAYS[0]:
+        memo: dict[date, bool] = _LAST_WORKDAYS[1]
+    else:
+        key = (j.holiday_country, j.holiday_subdivision, j.business_weekdays)
+        memo = _WORKDAYS.setdefault(key, {})
+        _LAST_WORKDAYS[:] = [j, memo]
     known = memo.get(d)
     if known is None:
         known = memo[d] = is_business_day(j, d)
@@ -562,7 +699,9 @@ def _maybe_failure(
     if room >= 2 and rng.random() < chance:
         day = on_or_before(j, after + timedelta(days=rng.randint(1, room - 1)))
         if day > after:
-            t.visits.append(Visit(index, day, rng.choices(FAILURES, FAILURE_WEIGHTS)[0]))
+            t.visits.append(
+                Visit(index, day, rng.choices(FAILURES, cum_weights=_FAILURE_CUMULATIVE)[0])
+            )
 
 
 def open_days(j: Jurisdiction, now: datetime) -> list[date]:
