@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from etrakit_tui.domain.addressindex import MIN_FRAGMENT
 from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.search import apn_forms
+from etrakit_tui.domain.search import FEW_PARCELS, apn_forms, fts_query
 
 Rows = list[tuple[Any, ...]]
 
@@ -108,6 +109,21 @@ SEARCH_NUMBER = (
 )
 SEARCH_ADDRESS = (
     _HIT + "JOIN parcel pa ON pa.id = p.parcel_id "
+    "WHERE pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
+)
+# SQLite with the FTS5 trigram table (migration 0002): probe how many parcels match; a rare
+# fragment starts from the index's parcels, a common one walks the address index in order
+# (``pa.id + 0`` keeps the planner from starting at the permits).
+FTS_PROBE = "SELECT rowid FROM parcel_address_fts WHERE parcel_address_fts MATCH :phrase LIMIT :few"
+
+
+SEARCH_ADDRESS_FEW = (
+    _HIT + "JOIN parcel pa ON pa.id = p.parcel_id "
+    "WHERE pa.id IN (SELECT rowid FROM parcel_address_fts WHERE parcel_address_fts MATCH :phrase) "
+    "AND pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
+)
+SEARCH_ADDRESS_WALK = (
+    _HIT + "JOIN parcel pa ON pa.id + 0 = p.parcel_id "
     "WHERE pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
 )
 
@@ -225,7 +241,19 @@ class HandSql:
     def search_address(self, company: int, fragment: str) -> Rows:
         pattern = "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         p = {"company": company, "pattern": pattern + "%", "limit": self.limit}
-        return self._run([(SEARCH_ADDRESS, p)])[0]
+        if self.pg or len(fragment) < MIN_FRAGMENT:
+            return self._run([(SEARCH_ADDRESS, p)])[0]
+        p["phrase"] = fts_query(fragment)
+        p["few"] = FEW_PARCELS + 1
+        cursor = self.raw.cursor()
+        cursor.execute("BEGIN")
+        try:
+            cursor.execute(FTS_PROBE, p)
+            few = len(cursor.fetchall()) <= FEW_PARCELS
+            cursor.execute(SEARCH_ADDRESS_FEW if few else SEARCH_ADDRESS_WALK, p)
+            return list(cursor.fetchall())
+        finally:
+            cursor.execute("COMMIT")
 
     def search_apn(self, company: int, prefix: str) -> Rows:
         forms = apn_forms(prefix)

@@ -192,6 +192,29 @@ def test_expired_and_inspection_lists_page_by_key(db: Database) -> None:
     assert second.next_key is None
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 50])
+def test_the_dashboards_first_pages_are_the_lists_first_pages(any_db: Database, size: int) -> None:
+    """The dashboard reads a company's three first pages at once; the screen pages on with
+    the list services: both agree on rows, totals and the key of the next page."""
+    city = _city(any_db)
+    b = Builder(any_db)
+    for day in (21, 23):
+        b.inspection(city.ids["open"], city.ids["rough"], date(2026, 11, day), "AM")
+    board = dashboard(any_db, city.acme, page_size=size)
+    assert board.active_permits == active_permits_page(any_db, city.acme, limit=size)
+    assert board.expired_permits == expired_permits_page(any_db, city.acme, limit=size)
+    assert board.active_inspections == active_inspections_page(any_db, city.acme, limit=size)
+    assert (board.active_permits.total, board.expired_permits.total) == (5, 2)
+    assert board.active_inspections.total == 4
+
+
+def test_a_company_with_nothing_open_gets_empty_lists(db: Database) -> None:
+    b = Builder(db)
+    board = dashboard(db, b.company("NEW BUILDERS"))
+    for page in (board.active_permits, board.active_inspections, board.expired_permits):
+        assert (page.items, page.total, page.next_key) == ((), 0, None)
+
+
 def test_permit_detail_shows_every_tab_of_an_own_permit(db: Database) -> None:
     city = _city(db)
     b = Builder(db)

@@ -4,6 +4,7 @@ fields for anyone signed in; pages that never repeat or skip a permit."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,95 @@ def test_signed_out_callers_find_nothing(db: Database) -> None:
     _city(db)
     with pytest.raises(NotFound):
         search_permits(db, ANONYMOUS, "B19")
+
+
+# --------------------------------------------------------------------------- trigram index
+
+
+def _rename_parcel(db: Database, old: str, new: str) -> None:
+    from sqlmodel import select
+
+    from etrakit_tui.domain.models import Parcel
+
+    with db.write() as s:
+        parcel = s.exec(select(Parcel).where(Parcel.address == old)).one()
+        parcel.address = new
+
+
+def test_address_search_follows_parcels_added_renamed_and_removed(any_db: Database) -> None:
+    """The trigram index is kept in step with the parcels (triggers on SQLite)."""
+    mine, _, _ = _city(any_db)
+    assert _numbers(any_db, mine, "9 ELM", "address") == ["B1001-001"]
+    _rename_parcel(any_db, "9 ELM ST", "9 BIRCH CT")
+    assert _numbers(any_db, mine, "9 ELM", "address") == []
+    assert _numbers(any_db, mine, "BIRCH", "address") == ["B1001-001"]
+    b = Builder(any_db)
+    b.permit("B2602-001", companies=(mine,), address="77 BIRCHWOOD LN", apn="449-000-001")
+    assert _numbers(any_db, mine, "BIRCH", "address") == ["B2602-001", "B1001-001"]
+
+    from sqlmodel import delete, select
+
+    from etrakit_tui.domain.models import Parcel, Permit, PermitContact
+
+    with any_db.write() as s:
+        permit_id = s.exec(select(Permit.id).where(Permit.number == "B2602-001")).one()
+        s.exec(delete(PermitContact).where(col_eq(PermitContact.permit_id, permit_id)))
+        s.exec(delete(Permit).where(col_eq(Permit.id, permit_id)))
+        s.exec(delete(Parcel).where(col_eq(Parcel.apn, "449-000-001")))
+    assert _numbers(any_db, mine, "BIRCH", "address") == ["B1001-001"]
+
+
+def col_eq(column: object, value: object) -> Any:
+    from sqlmodel import col
+
+    return col(column) == value  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("few", [0, 1_000_000])
+def test_common_and_rare_fragments_give_the_same_pages(
+    db: Database, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the fragment is read from the index (rare) or the addresses are walked in
+    order (common), the user sees the same rows in the same order, page after page."""
+    import etrakit_tui.domain.search as search_module
+
+    monkeypatch.setattr(search_module, "FEW_PARCELS", few)
+    b = Builder(db)
+    company = b.company("WALKER INC")
+    for n in range(30):
+        street = ("OAK", "OAKLAND", "POPLAR")[n % 3]
+        b.permit(f"B2603-{n:03d}", companies=(company,), address=f"{100 + n % 7} {street} AVE")
+    for query, expected in (
+        ("OAK", 20),
+        ("OAKLAND", 10),
+        ("7 OAK", 0),
+        ("106 POP", 1),
+        ("AVE", 30),
+    ):
+        seen: list[tuple[str, str]] = []
+        after = None
+        while True:
+            page = search_permits(db, company, query, "address", after=after, limit=4)
+            seen.extend((h.address, h.number) for h in page.items)
+            after = page.next_key
+            if after is None:
+                break
+        assert len(seen) == expected, query
+        assert seen == sorted(seen), query
+        assert all(query in address for address, _ in seen), query
+
+
+def test_fragments_shorter_than_a_trigram_still_match(any_db: Database) -> None:
+    mine, _, _ = _city(any_db)
+    assert _numbers(any_db, mine, "LM", "address") == ["B1001-001"]
+    assert _numbers(any_db, mine, "9 ", "address") == ["B1001-001"]
+
+
+def test_an_address_fragment_matches_as_a_whole_not_word_by_word(any_db: Database) -> None:
+    """The index is asked for each word; the fragment must still appear as typed."""
+    mine, _, _ = _city(any_db)
+    assert _numbers(any_db, mine, "0 THORN", "address") == ["B1906-174", "B2001-001"]
+    assert _numbers(any_db, mine, "8 THORN", "address") == []
+    assert _numbers(any_db, mine, "THORN 3800", "address") == []
+    assert _numbers(any_db, mine, "E FL", "address") == ["B1907-001"]
+    assert _numbers(any_db, mine, "N AV", "address") == ["B1906-175"]

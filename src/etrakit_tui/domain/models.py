@@ -367,6 +367,8 @@ class Inspection(SQLModel, table=True):
         Index("ix_inspection_permit_id_status", "permit_id", "status"),
         Index("ix_inspection_inspector_id_requested_date", "inspector_id", "requested_date"),
         Index("ix_inspection_requested_date_status", "requested_date", "status"),
+        # the open inspections (few) in date order: the dashboard's list (migration 0002)
+        Index("ix_inspection_status_requested_date_period", "status", "requested_date", "period"),
     )
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, tuple_
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from etrakit_tui.domain.access import (
@@ -29,29 +28,34 @@ from etrakit_tui.domain.access import (
     private_scope,
     scoped_row,
 )
-from etrakit_tui.domain.actors import Actor
+from etrakit_tui.domain.actors import Actor, ActorKind
 from etrakit_tui.domain.calendar import local_today
+from etrakit_tui.domain.dashboard_read import company_first_pages
 from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.fees import breakdown_of, fees_due_expr
+from etrakit_tui.domain.fees import fees_due_expr
 from etrakit_tui.domain.inspections import can_request, has_inspection_types_expr
 from etrakit_tui.domain.models import (
     OPEN_INSPECTION_STATUSES,
     Attachment,
-    Condition,
     Inspection,
     InspectionType,
     Parcel,
     Permit,
-    PermitContact,
     PermitStatus,
     StaffUser,
+)
+from etrakit_tui.domain.permit_read import (
+    attachment_rows,
+    condition_rows,
+    contact_rows,
+    fee_breakdown_rows,
+    inspection_rows,
+    permit_facts,
+    review_rows_of,
 )
 from etrakit_tui.domain.readmodels import (
     ActiveInspectionRow,
     ActivePermitRow,
-    AttachmentRow,
-    ConditionRow,
-    ContactRow,
     Dashboard,
     DashboardAfter,
     ExpiredPermitRow,
@@ -63,7 +67,7 @@ from etrakit_tui.domain.readmodels import (
     SiteInfo,
     ViewerFlags,
 )
-from etrakit_tui.domain.reviews import review_rows
+from etrakit_tui.domain.reviews import sort_reviews
 
 RECORD_TYPE = "PERMIT"
 CLOSED_STATUSES = (PermitStatus.FINALED, PermitStatus.EXPIRED, PermitStatus.VOID)
@@ -295,10 +299,21 @@ def active_inspections_page(
 def dashboard(
     db: Database, actor: Actor, *, page_size: int = 50, after: DashboardAfter | None = None
 ) -> Dashboard:
-    """The three dashboard lists (one page each, with their totals), read consistently."""
+    """The three dashboard lists (one page each, with their totals), read consistently.
+
+    A company's first pages come from :func:`dashboard_read.company_first_pages` (four
+    statements); other actors and later pages read each list on its own."""
     where = after or DashboardAfter()
     size = _limit(page_size)
     on = today(db)
+    if actor.kind is ActorKind.COMPANY and actor.id is not None and where == DashboardAfter():
+        with db.read() as session:
+            first = company_first_pages(
+                session, actor.id, on, size, active_condition, expired_condition, RECORD_TYPE
+            )
+        return Dashboard(
+            active_permits=first[0], active_inspections=first[1], expired_permits=first[2]
+        )
     with db.read() as session:
         active, expired = _permit_counts(session, actor, on)
         return Dashboard(
@@ -380,57 +395,29 @@ def _children(session: Session, model: Any, permit_id: int, *order: Any) -> list
 @permit_scoped
 def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
     """Every tab of *Permit #<no>*: only for actors who may see the permit's private parts
-    (a company that is not a contact gets ``NotFound``, audited)."""
+    (a company that is not a contact gets ``NotFound``, audited). Eight column selects
+    (:mod:`permit_read`): the permit with its parcel and access check, then one per tab."""
     on = today(db)
     with db.read() as session:
-        permit = permit_for(session, actor, number, private=True)
-        pid = _id(permit.id)
-        parcel = session.get(Parcel, permit.parcel_id) if permit.parcel_id else None
-        contacts = _children(session, PermitContact, pid, col(PermitContact.id))
-        conditions = _children(
-            session, Condition, pid, col(Condition.created_on), col(Condition.id)
-        )
-        attachments = list(
-            session.exec(
-                select(Attachment)
-                .options(defer(cast(Any, Attachment.data)))
-                .where(col(Attachment.permit_id) == pid)
-                .order_by(col(Attachment.uploaded_at), col(Attachment.id))
-            )
-        )
-        inspections = _inspections(session, pid)
-        fees = breakdown_of(session, permit)
-        typed = bool(
-            session.exec(
-                select(has_inspection_types_expr()).select_from(Permit).where(Permit.id == pid)
-            ).one()
-        )
-        reviews = review_rows(session, pid)
-    offered = can_request(permit, has_inspection_types=typed, today=on)
+        permit = permit_facts(session, actor, number)
+        pid, conn = permit.id, session.connection()
+        contacts = contact_rows(conn, actor, pid)
+        conditions = condition_rows(conn, pid)
+        attachments = attachment_rows(conn, pid)
+        inspections = inspection_rows(conn, pid)
+        fees = fee_breakdown_rows(conn, permit.number, pid)
+        reviews = sort_reviews(review_rows_of(conn, pid))
+    offered = can_request(permit, has_inspection_types=permit.has_types, today=on)
     has_open = any(i.status in OPEN_INSPECTION_STATUSES for i in inspections)
     acts_for_permit = actor.is_company or actor.is_staff
     return PermitDetail(
-        info=_info(permit),
-        site=_site(parcel),
-        contacts=tuple(
-            ContactRow(
-                role=c.role,
-                name=c.name,
-                phone=c.phone,
-                email=c.email,
-                is_viewer=actor.is_company and c.company_id == actor.id,
-            )
-            for c in contacts
-        ),
+        info=permit.info(),
+        site=permit.site,
+        contacts=contacts,
         inspections=inspections,
-        conditions=tuple(
-            ConditionRow(c.name, c.description, c.status, c.created_on) for c in conditions
-        ),
+        conditions=conditions,
         reviews=reviews,
-        attachments=tuple(
-            AttachmentRow(_id(a.id), a.filename, a.size, a.uploaded_at, a.content_type)
-            for a in attachments
-        ),
+        attachments=attachments,
         fees=fees,
         can_request=offered,
         flags=ViewerFlags(

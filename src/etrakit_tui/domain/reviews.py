@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from etrakit_tui.domain.access import permit_for, permit_scoped, scoped_row
+from etrakit_tui.domain.access import permit_scoped, scoped_row
 from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.models import Review
+from etrakit_tui.domain.permit_read import permit_facts, review_rows_of
 from etrakit_tui.domain.readmodels import ReviewNotes, ReviewRow, ReviewSort
 
 _SORT_KEYS: dict[ReviewSort, Callable[[ReviewRow], Any]] = {
@@ -44,25 +45,9 @@ def sort_reviews(
     return (*present, *missing)
 
 
-def _row(review: Review) -> ReviewRow:
-    assert review.id is not None
-    return ReviewRow(
-        review_id=review.id,
-        review_type=review.review_type,
-        reviewer=review.reviewer,
-        status=review.status,
-        submitted_on=review.submitted_on,
-        due_on=review.due_on,
-        completed_on=review.completed_on,
-        cycle=review.cycle,
-        has_notes=bool(review.notes.strip()),
-    )
-
-
 def review_rows(session: Session, permit_id: int) -> tuple[ReviewRow, ...]:
     """The reviews of a permit already authorized by the caller, in the default order."""
-    reviews = session.exec(select(Review).where(col(Review.permit_id) == permit_id)).all()
-    return sort_reviews([_row(r) for r in reviews])
+    return sort_reviews(review_rows_of(session.connection(), permit_id))
 
 
 @permit_scoped
@@ -75,9 +60,9 @@ def reviews_for(
 ) -> tuple[ReviewRow, ...]:
     """The reviews of permit ``number`` ordered by ``sort`` (default: newest submitted first)."""
     with db.read() as session:
-        permit = permit_for(session, actor, number, private=True)
-        assert permit.id is not None
-        return sort_reviews(review_rows(session, permit.id), sort, descending)
+        permit = permit_facts(session, actor, number)
+        rows = review_rows_of(session.connection(), permit.id)
+    return sort_reviews(rows, sort, descending)
 
 
 @permit_scoped

@@ -2,7 +2,8 @@
 
 * number: prefix, case-insensitive, as an index-friendly range on the uppercased query
   (``number >= 'B19' AND number < 'B1:'``);
-* address: case-insensitive substring (addresses are stored uppercase);
+* address: case-insensitive substring (addresses are stored uppercase), answered from a
+  trigram index (:mod:`addressindex`) when the fragment has 3 characters or more;
 * APN: prefix or exact, with or without dashes.
 
 Results carry public fields only, so any signed-in actor may see any permit here; ``is_mine``
@@ -15,15 +16,29 @@ PostgreSQL with a ``C``/``C.UTF-8`` collation (how the tests create it).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import Any
+from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, or_, tuple_
-from sqlmodel import col, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    column,
+    or_,
+    select,
+    table,
+    tuple_,
+)
+from sqlmodel import Session, col
 
-from etrakit_tui.domain.access import may_see_public, visible_among
+from etrakit_tui.domain.access import contact_exists, may_see_public, private_scope
 from etrakit_tui.domain.actors import Actor, ActorKind
+from etrakit_tui.domain.addressindex import FTS_TABLE, MIN_FRAGMENT
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import NotFound, ValidationFailed
 from etrakit_tui.domain.models import Parcel, Permit
@@ -42,6 +57,15 @@ _EXAMPLES = (
     "448-123-017",
     "448123",
 )
+
+_FTS = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+"""SQLite: the FTS5 trigram table of parcel addresses (migration ``0002``)."""
+
+FEW_PARCELS = 400
+"""SQLite: an address fragment found on at most this many parcels is read from the trigram
+index and sorted; a more common one walks the address index in order (a page fills up
+within roughly ``page x parcels / matches`` entries). Near where the two cost the same at
+10^5-10^6 permits."""
 
 _NUMBER_LIKE = re.compile(r"^[A-Z]\d{0,4}(-\d{0,3})?$")
 _APN_LIKE = re.compile(r"^[\d-]+$")
@@ -113,6 +137,133 @@ def _validated(query: str, kind: SearchKind | str) -> tuple[str, SearchKind]:
     return text, wanted
 
 
+class AddressPlan(StrEnum):
+    """How an address search reaches its parcels (see :func:`address_plan`)."""
+
+    LIKE = "like"  # PostgreSQL: LIKE, served by the GIN trigram index
+    FEW = "few"  # SQLite: the few parcels the FTS5 trigram table finds, then sorted
+    WALK = "walk"  # SQLite: walk the address index in order, LIKE on each
+
+
+def _fts_phrase(text: str) -> str:
+    """An FTS5 query: ``text`` as one quoted phrase (with the trigram tokenizer: a substring)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(text: str) -> str:
+    """The FTS5 query for the candidates of address fragment ``text``: each word of 3
+    characters or more as a substring (``"3800" AND "THOR"``), or the whole fragment as
+    one phrase when it has no such word. A superset of the addresses containing ``text``
+    (``LIKE`` keeps the exact meaning), and much cheaper than the whole phrase: the
+    trigrams across spaces (``" S "``, ``"ST "``) are in most addresses."""
+    words = [word for word in text.split(" ") if len(word) >= MIN_FRAGMENT]
+    if not words:
+        return _fts_phrase(text)
+    return " AND ".join(_fts_phrase(word) for word in words)
+
+
+_PHRASE = bindparam("phrase", type_=String)
+
+
+_FTS_PROBE = (
+    select(_FTS.c.rowid)
+    .where(_FTS.c[FTS_TABLE].op("MATCH")(_PHRASE))
+    .limit(bindparam("few", type_=Integer))
+)
+
+
+def address_plan(session: Session, text: str) -> AddressPlan:
+    """How to find the parcels whose address contains ``text`` (uppercase).
+
+    * PostgreSQL answers ``LIKE '%...%'`` from the GIN ``gin_trgm_ops`` index by itself, and
+      its planner chooses between that index and a walk of the address B-tree.
+    * SQLite: the FTS5 trigram table is probed for up to :data:`FEW_PARCELS` + 1 parcels
+      (a MATCH of :func:`fts_query`: a ``LIKE`` with ``ESCAPE`` is not passed to FTS5). A rare
+      fragment ("3800 THOR") reads its few parcels from the index and sorts them; a
+      common one ("FLORIDA") walks the address index in order, where a page fills up
+      after a few hundred entries. ``LIKE`` keeps the exact meaning in both.
+    * A fragment shorter than :data:`addressindex.MIN_FRAGMENT` (3) characters has no
+      trigram: it stays a scan of the addresses (in address order) on both engines.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return AddressPlan.LIKE
+    if len(text) < MIN_FRAGMENT:
+        return AddressPlan.WALK
+    params = {"phrase": fts_query(text), "few": FEW_PARCELS + 1}
+    found = session.connection().execute(_FTS_PROBE, params).all()
+    return AddressPlan.WALK if len(found) > FEW_PARCELS else AddressPlan.FEW
+
+
+_VIEWER = bindparam("viewer", type_=Integer)
+_LIMIT = bindparam("limit", type_=Integer)
+_PATTERN = bindparam("pattern", type_=String)
+_AFTER_SORT = bindparam("after_sort", type_=String)
+_AFTER_NUMBER = bindparam("after_number", type_=String)
+
+
+def _openable(kind: ActorKind) -> ColumnElement[bool]:
+    """SQL: the viewer (``:viewer``, of ``kind``) may open the permit's detail: the rule of
+    :func:`private_scope` (a company's as a correlated EXISTS, cheaper per row than its IN
+    list)."""
+    viewer = cast(int, _VIEWER)
+    if kind is ActorKind.COMPANY:
+        return contact_exists(viewer)
+    return private_scope(Actor(kind, viewer, ""))
+
+
+def _range(column: Any, k: int) -> ColumnElement[bool]:
+    return and_(column >= bindparam(f"lo{k}", type_=String), column < bindparam(f"hi{k}"))
+
+
+@functools.cache
+def _search_statement(
+    kind: ActorKind, wanted: SearchKind, forms: int, plan: AddressPlan | None, after: bool
+) -> Any:
+    """The page's statement, built once per shape; values are bound parameters.
+
+    Address and APN searches match through the parcel (an inner join); a number search
+    keeps permits without a parcel. :attr:`AddressPlan.WALK` joins on ``parcel.id + 0`` so
+    SQLite cannot start from the permits and walks the parcels in address order."""
+    if wanted is SearchKind.NUMBER:
+        sort_col: Any = col(Permit.number)
+        match = _range(sort_col, 0)
+    elif wanted is SearchKind.APN:
+        sort_col = col(Parcel.apn)
+        match = or_(*(_range(sort_col, k) for k in range(forms)))
+    else:
+        sort_col = col(Parcel.address)
+        match = sort_col.like(_PATTERN, escape="\\")
+        if plan is AddressPlan.FEW:
+            # the index again (cheaper than binding the probe's ids one by one)
+            candidates = select(_FTS.c.rowid).where(_FTS.c[FTS_TABLE].op("MATCH")(_PHRASE))
+            match = and_(col(Parcel.id).in_(candidates), match)
+    parcel_id: Any = col(Parcel.id) + 0 if plan is AddressPlan.WALK else col(Parcel.id)
+    stmt = (
+        select(
+            col(Permit.number),
+            col(Permit.permit_type),
+            col(Permit.status),
+            col(Parcel.address),
+            col(Parcel.apn),
+            col(Permit.applied_on),
+            col(Permit.issued_on),
+            _openable(kind).label("openable"),
+        )
+        .select_from(Permit)
+        .join(Parcel, col(Permit.parcel_id) == parcel_id, isouter=wanted is SearchKind.NUMBER)
+        .where(match)
+        .order_by(sort_col, col(Permit.number))
+        .limit(_LIMIT)
+    )
+    if after:
+        # the first column alone bounds an index range; the pair keeps the exact order
+        stmt = stmt.where(
+            sort_col >= _AFTER_SORT,
+            tuple_(sort_col, col(Permit.number)) > tuple_(_AFTER_SORT, _AFTER_NUMBER),
+        )
+    return stmt
+
+
 def search_permits(
     db: Database,
     actor: Actor,
@@ -125,65 +276,54 @@ def search_permits(
 
     Pass the page's ``next_key`` as ``after`` for the next page. Refuses an empty query,
     one with control characters, or a too-long one (:class:`ValidationFailed` on ``query``).
+    An address fragment of 3 characters or more is looked up in the trigram index; a
+    shorter one scans the addresses (see :func:`address_plan`).
     """
     text, wanted = _validated(query, kind)
     if not may_see_public(actor):
         raise NotFound("permit")
     limit = max(1, min(limit, MAX_LIMIT))
+    # no id: no private parts (private_scope's rule), as for an anonymous caller
+    viewer_kind = ActorKind.ANONYMOUS if actor.id is None and not actor.is_staff else actor.kind
+    params: dict[str, Any] = {"viewer": actor.id or 0, "limit": limit + 1}
+    forms: list[str] = []
     if wanted is SearchKind.NUMBER:
-        sort_col: Any = col(Permit.number)
-        match = prefix_condition(col(Permit.number), text)
+        forms = [text]
     elif wanted is SearchKind.APN:
-        sort_col = col(Parcel.apn)
-        match = or_(*(prefix_condition(col(Parcel.apn), form) for form in apn_forms(text)))
-    else:
-        sort_col = col(Parcel.address)
-        match = col(Parcel.address).like(f"%{_escape_like(text)}%", escape="\\")
-    # Address and APN searches match through the parcel: an inner join lets the database
-    # start from the parcel's index; a number search keeps permits without a parcel.
-    stmt = (
-        select(Permit, Parcel)
-        .join(
-            Parcel,
-            col(Permit.parcel_id) == col(Parcel.id),
-            isouter=wanted is SearchKind.NUMBER,
-        )
-        .where(match)
-        .order_by(sort_col, col(Permit.number))
-        .limit(limit + 1)
-    )
+        forms = apn_forms(text)
+    for k, form in enumerate(forms):
+        params[f"lo{k}"], params[f"hi{k}"] = form, _successor(form)
     if after is not None:
-        stmt = stmt.where(tuple_(sort_col, col(Permit.number)) > tuple_(after[0], after[1]))
+        params["after_sort"], params["after_number"] = after
     with db.read() as session:
-        found = session.exec(stmt).all()
-        rows = found[:limit]
-        ids = [p.id for p, _ in rows if p.id is not None]
-        openable = visible_among(session, actor, ids)
-    mine = openable if actor.kind is ActorKind.COMPANY else set()
-    hits = tuple(_hit(permit, parcel, mine, openable) for permit, parcel in rows)
+        plan: AddressPlan | None = None
+        if wanted is SearchKind.ADDRESS:
+            plan = address_plan(session, text)
+            params["pattern"] = f"%{_escape_like(text)}%"
+            params["phrase"] = fts_query(text)
+        stmt = _search_statement(viewer_kind, wanted, len(forms), plan, after is not None)
+        found = session.connection().execute(stmt, params).all()
+    rows = found[:limit]
+    company = actor.kind is ActorKind.COMPANY
+    hits = tuple(
+        SearchHit(
+            number=number,
+            permit_type=permit_type,
+            status=status,
+            address=address or "",
+            apn=apn or "",
+            applied_on=applied_on,
+            issued_on=issued_on,
+            is_mine=company and bool(openable),
+            can_open=bool(openable),
+        )
+        for number, permit_type, status, address, apn, applied_on, issued_on, openable in rows
+    )
     next_key: SearchKey | None = None
     if len(found) > limit:
-        last_permit, last_parcel = rows[-1]
-        next_key = (_sort_value(wanted, last_permit, last_parcel), last_permit.number)
+        last = hits[-1]
+        sort_value = {SearchKind.NUMBER: last.number, SearchKind.APN: last.apn}.get(
+            wanted, last.address
+        )
+        next_key = (sort_value, last.number)
     return Page(items=hits, next_key=next_key)
-
-
-def _sort_value(kind: SearchKind, permit: Permit, parcel: Parcel | None) -> str:
-    if kind is SearchKind.NUMBER:
-        return permit.number
-    assert parcel is not None  # address and APN searches match through the parcel
-    return parcel.apn if kind is SearchKind.APN else parcel.address
-
-
-def _hit(permit: Permit, parcel: Parcel | None, mine: set[int], openable: set[int]) -> SearchHit:
-    return SearchHit(
-        number=permit.number,
-        permit_type=permit.permit_type,
-        status=permit.status,
-        address=parcel.address if parcel else "",
-        apn=parcel.apn if parcel else "",
-        applied_on=permit.applied_on,
-        issued_on=permit.issued_on,
-        is_mine=permit.id in mine,
-        can_open=permit.id in openable,
-    )

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from etrakit_tui.domain import models  # noqa: F401  (registers every table)
+from etrakit_tui.domain.addressindex import include_name
 from etrakit_tui.domain.models import metadata
 
 config = context.config
@@ -18,6 +19,8 @@ def run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        # the trigram address index (FTS5 table + shadow tables, GIN index; migration 0002)
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
