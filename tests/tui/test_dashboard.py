@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from etrakit_tui.domain import permits
 from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.errors import DatabaseError
 from etrakit_tui.domain.hashing import hash_secret
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.screens.dashboard import PAGE_SIZE, DashboardScreen
@@ -158,6 +160,35 @@ async def test_row_keys_open_parcel_fees_and_request(tmp_path: Path, clock: Fixe
         await pilot.press("r")
         await until(pilot, lambda: not isinstance(app.screen, DashboardScreen), "the form")
         assert type(app.screen).__name__ == "InspectionRequestScreen"
+
+
+async def test_a_dashboard_that_cannot_be_read_says_so_and_ctrl_r_reads_it_again(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the first pages cannot be read, each table says why in words (no rows, no
+    crash), and Ctrl+R reads the lists again."""
+    app = make_demo_app(tmp_path, clock)
+
+    def unavailable(*args: object, **kwargs: object) -> object:
+        raise DatabaseError("The database is not available right now.")
+
+    for name in ("active_permits_page", "active_inspections_page", "expired_permits_page"):
+        monkeypatch.setattr(permits, name, unavailable)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, HEMET, HEMET_PASSWORD)
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
+        await until(pilot, lambda: all(table(app, n).error for n in TABLES), "the tables to fail")
+        text = screen_text(app)
+        assert text.count("The database is not available right now.") == 3
+        assert all(table(app, n).row_count == 0 for n in TABLES)
+
+        monkeypatch.undo()
+        await pilot.press("ctrl+r")
+        await dashboard_ready(pilot)
+        text = screen_text(app)
+        assert "not available" not in text
+        assert "My Active Permits · 4 total records" in text
+        assert row_text(app, "active-permits", 0)[0] == "A1806-065"
 
 
 # --------------------------------------------------------------------------- paging

@@ -6,6 +6,12 @@ table pages from the server (:class:`PagedTable`), so a company with thousands o
 opens as fast as one with four. From a row: Enter opens the permit, ``a`` its parcel (the
 Site Info tab), ``r`` requests an inspection (only where *Request* shows; otherwise the
 reason is given in words), ``f`` shows the fee breakdown. Tab moves between the tables.
+
+First paint: each table starts reading its first page as the screen is composed
+(:meth:`PagedTable.start_loading`), so the database works while the screen is built and
+styled; the screen shows at once (tables saying "loading...") and each table fills in as its
+page arrives. The loaders then read the pages after the first, and read again from the top
+on Ctrl+R or on coming back.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from etrakit_tui.domain import inspections, permits
@@ -117,7 +122,6 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
     DashboardScreen #greeting { height: auto; padding: 0 1; }
     DashboardScreen #dashboard-message { height: auto; padding: 0 1; text-style: bold; }
     DashboardScreen #dashboard-message.empty { display: none; }
-    DashboardScreen #tables { height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -169,36 +173,40 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
             inert(f"Hello {company}. Below is a Dashboard of your current activities."),
             id="greeting",
         )
-        yield Static("", id="dashboard-message", classes="empty")
+        # The message line under the greeting is mounted when there is first something to say.
         database, actor = self.database, self.actor
-        with Vertical(id="tables"):
-            yield PagedTable(
-                "My Active Permits",
-                ACTIVE_PERMIT_COLUMNS,
-                lambda after, limit: permits.active_permits_page(database, actor, after, limit),
-                active_permit_cells,
-                page_size=PAGE_SIZE,
-                select_label="Open permit",
-                id="active-permits",
-            )
-            yield PagedTable(
-                "My Active Inspections",
-                ACTIVE_INSPECTION_COLUMNS,
-                lambda after, limit: permits.active_inspections_page(database, actor, after, limit),
-                active_inspection_cells,
-                page_size=PAGE_SIZE,
-                select_label="Open permit",
-                id="active-inspections",
-            )
-            yield PagedTable(
-                "My Expired Permits",
-                EXPIRED_PERMIT_COLUMNS,
-                lambda after, limit: permits.expired_permits_page(database, actor, after, limit),
-                expired_permit_cells,
-                page_size=PAGE_SIZE,
-                select_label="Open permit",
-                id="expired-permits",
-            )
+        active = PagedTable(
+            "My Active Permits",
+            ACTIVE_PERMIT_COLUMNS,
+            lambda after, limit: permits.active_permits_page(database, actor, after, limit),
+            active_permit_cells,
+            page_size=PAGE_SIZE,
+            select_label="Open permit",
+            id="active-permits",
+        )
+        inspections_ = PagedTable(
+            "My Active Inspections",
+            ACTIVE_INSPECTION_COLUMNS,
+            lambda after, limit: permits.active_inspections_page(database, actor, after, limit),
+            active_inspection_cells,
+            page_size=PAGE_SIZE,
+            select_label="Open permit",
+            id="active-inspections",
+        )
+        expired = PagedTable(
+            "My Expired Permits",
+            EXPIRED_PERMIT_COLUMNS,
+            lambda after, limit: permits.expired_permits_page(database, actor, after, limit),
+            expired_permit_cells,
+            page_size=PAGE_SIZE,
+            select_label="Open permit",
+            id="expired-permits",
+        )
+        for table in (active, inspections_, expired):
+            table.start_loading()  # the data first: the database works while the screen is built
+        yield active  # each 1fr high: the three share the height
+        yield inspections_
+        yield expired
         yield from self.compose_footer()
 
     def on_screen_resume(self) -> None:
@@ -215,7 +223,13 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
 
     def say(self, message: str) -> None:
         """Show ``message`` (may hold data: made inert) on the line under the greeting."""
-        line = self.query_one("#dashboard-message", Static)
+        lines = self.query("#dashboard-message")
+        if not lines:
+            if message:
+                line = Static(inert(message), id="dashboard-message")
+                self.mount(line, after=self.query_one("#greeting"))
+            return
+        line = lines.first(Static)
         line.update(inert(message))
         line.set_class(not message, "empty")
 

@@ -22,10 +22,21 @@ Usage::
     table.reload()            # back to the first page (optionally with a new loader)
     table.refresh_rows()      # read again, keeping the cursor's row (coming back to a screen)
 
+    table.start_loading()     # in the screen's compose(): read the first page from now on
+
+A table reads its first page when it is mounted. A screen that must show its first page
+quickly (the dashboard) calls :meth:`start_loading` in ``compose()``: the loader starts at
+once in a thread, so the database works while the screen is built and styled, and the page
+is shown as soon as both it and the table are ready. A page read elsewhere can be shown
+with :meth:`show_first_page` (a failure with :meth:`show_load_error`).
+
 Cells must be ``rich.text.Text`` made by :func:`etrakit_tui.tui.safe.inert_text`; a plain
 ``str`` is refused (``TypeError``) because DataTable parses markup in strings. Each cell is
 cut to its column's width (``max_width`` for columns that fit their content), so one very
-long value cannot make a column thousands of cells wide.
+long value cannot make a column thousands of cells wide. Columns that fit their content are
+sized here, as each page arrives, from the cells' widths (DataTable would measure every cell
+again on a later idle: most of the cost of showing a page, and columns were seen stuck at
+the header's width when that idle came late).
 
 Keys: the DataTable's arrows and PageUp/PageDown; End / Home go to the last loaded / first
 row (End on the last row loads the next page). Attributes: ``items`` (rows held), ``total``
@@ -39,14 +50,19 @@ bubbles as usual — read ``current_item`` in the handler. ``select_label`` (e.g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
+from threading import Thread
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import Page
@@ -161,6 +177,9 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self.error: str | None = None
         self._generation = 0
         self._restore_row: int | None = None
+        self._autoload = True
+        self._columns_added = False
+        self._pending: Page[T, K] | Exception | None = None
         if select_label:  # show what Enter does in the footer
             self._bindings.key_to_bindings["enter"] = [
                 Binding(
@@ -185,15 +204,7 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         """Forget every row and load the first page again (with ``loader`` if given)."""
         if loader is not None:
             self._loader = loader
-        self._generation += 1
-        self.items = []
-        self.total = None
-        self.next_key = None
-        self.complete = False
-        self.is_loading = False
-        self.error = None
-        self._restore_row = None
-        self.clear()
+        self._start_over()
         self._load_more()
 
     def refresh_rows(self) -> None:
@@ -207,7 +218,59 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         """Ask for the next page now (no-op while one is loading or when all are loaded)."""
         self._load_more()
 
+    def start_loading(self) -> None:
+        """Read the first page now, before the table is mounted (call it in the screen's
+        ``compose()``). A plain thread, not a Textual worker: a worker starts only when the
+        event loop next gets a turn, which while a screen is being built is tens of
+        milliseconds later. The page is shown once it and the table are both ready."""
+        self._autoload = False
+        self.is_loading = True
+        loader, limit, app = self._loader, self.page_size, self.app
+
+        def read() -> None:
+            try:
+                page = loader(None, limit)
+            except Exception as exc:  # shown in words on the table, never swallowed
+                deliver: Callable[[], None] = partial(self.show_load_error, exc)
+            else:
+                deliver = partial(self.show_first_page, page)
+            with suppress(RuntimeError):  # the app has closed meanwhile: nobody to show it to
+                app.call_from_thread(deliver)
+
+        Thread(target=read, name=f"first-page-{self.id}", daemon=True).start()
+
+    def show_first_page(self, page: Page[T, K]) -> None:
+        """Show ``page``, read elsewhere, as the first page (forgetting any rows held); the
+        loader reads the pages after it. Before the table is mounted, it is kept until then."""
+        if not self._columns_added:
+            self._pending = page
+            return
+        self._start_over()
+        self.is_loading = True
+        self._arrived(self._generation, page)
+
+    def show_load_error(self, exc: Exception) -> None:
+        """The first page could not be read elsewhere: say why on the table, in words."""
+        if not self._columns_added:
+            self._pending = exc
+            return
+        self._start_over()
+        self.is_loading = True
+        self._failed(self._generation, exc)
+
     # ------------------------------------------------------------------ lifecycle
+
+    def _start_over(self) -> None:
+        """Forget every row (a new generation: pages still on their way are dropped)."""
+        self._generation += 1
+        self.items = []
+        self.total = None
+        self.next_key = None
+        self.complete = False
+        self.is_loading = False
+        self.error = None
+        self._restore_row = None
+        self.clear()
 
     def on_mount(self) -> None:
         last = len(self._columns) - 1
@@ -215,8 +278,16 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             gap = 0 if index == last else GAP
             width = None if column.width is None else column.width + gap
             self.add_column(Text(column.label + " " * gap), width=width)
-        self._show_title()
-        self.reload()
+        self._columns_added = True
+        pending, self._pending = self._pending, None
+        if isinstance(pending, Exception):
+            self.show_load_error(pending)
+        elif pending is not None:
+            self.show_first_page(pending)
+        elif self._autoload:
+            self.reload()
+        else:  # start_loading() is reading the first page
+            self._show_title()
 
     def action_last_row(self) -> None:
         if self.items:
@@ -270,11 +341,10 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self.is_loading = False
         start = len(self.items)
         widest = [0] * len(self._columns)
-        for index, item in enumerate(page.items, start):
-            cells = self._fit(self._cells(item))
+        rows = [self._fit(self._cells(item), widest) for item in page.items]
+        for index, cells in enumerate(rows, start):
             self.add_row(*cells, key=str(index))
-            widest = [max(w, cell.cell_len) for w, cell in zip(widest, cells, strict=True)]
-            self.items.append(item)
+        self.items.extend(page.items)
         self._settle_widths(widest)
         self.total = page.total
         self.next_key = page.next_key
@@ -292,13 +362,20 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self._maybe_load_more()  # the cursor may still be near the end (End pressed)
 
     def _settle_widths(self, widest: list[int]) -> None:
-        """Size auto-width columns to the rows just added, now. DataTable otherwise sizes them
-        on a later idle, and was seen (rarely, under load) to leave them at the header's
-        width — a table of clipped words."""
+        """Size auto-width columns to the rows just added, now (see :meth:`_update_dimensions`)."""
         for column, width in zip(self.ordered_columns, widest, strict=True):
             if column.auto_width and width > column.content_width:
                 column.content_width = width
         self.refresh(layout=True)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """DataTable's own version (run on idle after rows are added) measures every new cell
+        again to size the columns. Here the columns were sized from the cells' widths as the
+        page arrived (:meth:`_settle_widths`), every row is one line and none has a label: only
+        the scrollable size is left to set."""
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(width, self.row_count + header)
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation != self._generation or not self.is_mounted:
@@ -310,8 +387,9 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             self.error = f"Could not load the records ({type(exc).__name__})."
         self._show_title()
 
-    def _fit(self, cells: Sequence[Text]) -> list[Text]:
-        """Check every cell is inert ``Text`` and cut it to its column's width."""
+    def _fit(self, cells: Sequence[Text], widest: list[int]) -> list[Text]:
+        """Check every cell is inert ``Text`` and cut it to its column's width; ``widest``
+        (one per column) grows to the widest cell seen."""
         if len(cells) != len(self._columns):
             raise ValueError(f"{len(cells)} cells for {len(self._columns)} columns")
         fitted = []
@@ -319,14 +397,29 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         for index, (cell, column) in enumerate(zip(cells, self._columns, strict=True)):
             if not isinstance(cell, Text):
                 raise TypeError("PagedTable cells must be rich Text from inert_text()")
-            cell = cell.copy()
+            pad = "" if index == last else " " * GAP
             limit = column.width or column.max_width
-            if cell.cell_len > limit:
-                cell.truncate(limit - 1)
-                cell.rstrip()
-                cell.append(ELLIPSIS)
-            if index != last:
-                cell.append(" " * GAP)
+            width = cell.cell_len
+            if width <= limit and not cell.spans:  # the usual cell: one style, fits
+                cell = Text(
+                    cell.plain + pad,
+                    style=cell.style,
+                    justify=cell.justify,
+                    overflow=cell.overflow,
+                    no_wrap=cell.no_wrap,
+                    end=cell.end,
+                )
+            else:
+                cell = cell.copy()
+                if width > limit:
+                    cell.truncate(limit - 1)
+                    cell.rstrip()
+                    cell.append(ELLIPSIS)
+                    width = cell.cell_len
+                cell.append(pad)
+            width += len(pad)
+            if width > widest[index]:
+                widest[index] = width
             fitted.append(cell)
         return fitted
 
