@@ -8,20 +8,24 @@ runs through :func:`main`, which turns domain, configuration and usage errors in
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from etrakit_tui.domain.actors import SYSTEM
-from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
-from etrakit_tui.settings import ConfigError, default_database_url, load_settings
+
+if TYPE_CHECKING:
+    from etrakit_tui.domain.db import Database
+    from etrakit_tui.tui.app import EtrakitApp
+
+# Start-up stays light: SQLAlchemy, pydantic (settings) and the services are imported inside
+# the commands that use them, so running the portal draws the sign-in screen without them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROG = "etrakit-tui"
@@ -62,7 +66,9 @@ def open_database(
     """Open the configured database. The default SQLite file is created and upgraded on
     first use; any other database must already be at head (``db upgrade``) unless
     ``migrate`` is set."""
+    from etrakit_tui.domain.db import Database
     from etrakit_tui.domain.schema import ensure_schema
+    from etrakit_tui.settings import default_database_url, load_settings
 
     settings = load_settings()
     if config_path is not None:
@@ -89,7 +95,37 @@ def open_demo_database(path: Path | None, config_path: Path | None = None) -> Da
     return database
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class PortalGroup(click.Group):
+    """The root command group. The administration, staff and SSH commands are added the
+    first time a command is looked up or listed, so running the portal imports none of them."""
+
+    _extras_loaded = False
+
+    def _load_extras(self) -> None:
+        if self._extras_loaded:
+            return
+        self._extras_loaded = True
+        from etrakit_tui import admin_cli, staff_cli
+        from etrakit_tui.ssh import cli as ssh_cli
+
+        admin_cli.register(self)
+        staff_cli.register(self)
+        ssh_cli.register(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load_extras()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_extras()
+        return super().list_commands(ctx)
+
+
+@click.group(
+    cls=PortalGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @db_option
 @config_option
 @click.option(
@@ -120,12 +156,33 @@ def cli(
         fail("--demo-db needs --demo")
     if demo and db_url:
         fail("--demo and --db cannot be combined")
-    database = (
-        open_demo_database(demo_db, config_path) if demo else open_database(db_url, config_path)
-    )
+    if demo:
+        from etrakit_tui.tui.app import make_app
+
+        make_app(open_demo_database(demo_db, config_path), demo=True).run()
+    else:
+        portal_app(db_url, config_path).run()
+
+
+def portal_app(
+    db_url: str | None, config_path: Path | None = None, *, demo: bool = False
+) -> EtrakitApp:
+    """The portal on the configured database, ready to run, at the least start-up cost.
+
+    With the default jurisdiction and a plain SQLite file URL, the schema is checked with
+    stdlib ``sqlite3`` (the default file is created/upgraded on first use) and the app opens
+    the database itself when the first key is pressed. With a jurisdiction file (whose
+    errors must stop the start) or another database (PostgreSQL), the database is opened
+    and checked here, as every other command does."""
+    from etrakit_tui.domain.schema import check_schema_at
+    from etrakit_tui.locations import default_database_url, env_setting
     from etrakit_tui.tui.app import make_app
 
-    make_app(database, demo=demo).run()
+    url = db_url or env_setting("DATABASE_URL") or default_database_url()
+    lazy = config_path is None and not env_setting("CONFIG")
+    if lazy and check_schema_at(url, auto_upgrade=url == default_database_url()):
+        return make_app(lambda: open_database(url, migrate=True), demo=demo)
+    return make_app(open_database(db_url, config_path), demo=demo)
 
 
 # --------------------------------------------------------------------------- db
@@ -193,6 +250,7 @@ def demo_data(db_url: str | None, permits: int, seed: int) -> None:
 )
 def assign_inspections_cmd(db_url: str | None, day: Any) -> None:
     """The daily assignment job (cron-able): requested inspections get an inspector."""
+    from etrakit_tui.domain.actors import SYSTEM
     from etrakit_tui.domain.inspections import assign_inspections
 
     database = open_database(db_url)
@@ -216,6 +274,7 @@ def notify_cmd(db_url: str | None, loop: bool, interval: float) -> None:
     import time
 
     from etrakit_tui.domain.mailer import deliver_pending
+    from etrakit_tui.settings import load_settings
 
     database = open_database(db_url)
     smtp = load_settings().smtp()
@@ -234,14 +293,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+class _NotLoaded(Exception):
+    """Stands for an exception class whose module was never imported (so never raised)."""
+
+
+def _loaded(module: str, name: str) -> type[Exception]:
+    """The exception class ``module.name`` if that module is loaded, else :class:`_NotLoaded`
+    (looked up when an error is being reported, so catching it imports nothing)."""
+    found = getattr(sys.modules.get(module), name, None)
+    return found if isinstance(found, type) and issubclass(found, Exception) else _NotLoaded
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error becomes one line on stderr and exit status 1 (2 for usage)."""
-    from etrakit_tui import admin_cli, staff_cli
-    from etrakit_tui.ssh import cli as ssh_cli
-
-    admin_cli.register(cli)
-    staff_cli.register(cli)
-    ssh_cli.register(cli)
     try:
         cli.main(args=argv, prog_name=PROG, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -258,12 +322,12 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationFailed as exc:
         click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
         sys.exit(1)
-    except (CliError, ConfigError, EtrakitError) as exc:
+    except (CliError, _loaded("etrakit_tui.settings", "ConfigError"), EtrakitError) as exc:
         click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except SQLAlchemyError as exc:
+    except (_loaded("sqlalchemy.exc", "SQLAlchemyError"), sqlite3.Error) as exc:
         reason = getattr(exc, "orig", None) or exc
         click.echo(f"{PROG}: error: database error: {_one_line(str(reason))}", err=True)
         sys.exit(1)

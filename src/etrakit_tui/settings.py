@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import platformdirs
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,7 +31,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-APP_NAME = "etrakit-tui"
+# Re-exported: these live in the light module so the sign-in screen needs no pydantic.
+from etrakit_tui.locations import APP_NAME as APP_NAME
+from etrakit_tui.locations import DEFAULT_JURISDICTION_NAME
+from etrakit_tui.locations import default_data_dir as default_data_dir
+from etrakit_tui.locations import default_database_url as default_database_url
 
 
 class ConfigError(Exception):
@@ -80,7 +83,7 @@ class Jurisdiction(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Who we are and how to reach the division.
-    name: str = "City of Hemet"
+    name: str = DEFAULT_JURISDICTION_NAME
     division: str = "Building Division"
     phone: str = "(951) 765-2475"
     email: str = "bldgstaff@cityofhemet.org"
@@ -167,14 +170,6 @@ def load_jurisdiction(path: Path | None) -> Jurisdiction:
         return Jurisdiction.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_error(str(path), exc)) from exc
-
-
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'etrakit.db'}"
 
 
 class SmtpSettings(BaseModel):

@@ -11,10 +11,13 @@ import pytest
 from etrakit_tui.domain.db import Database, make_engine
 from etrakit_tui.domain.errors import SchemaBehindError
 from etrakit_tui.domain.schema import (
+    HEAD_REVISION,
+    check_schema_at,
     current_revision,
     ensure_schema,
     head_revision,
     pending_changes,
+    sqlite_revision,
     upgrade,
 )
 from tests.support.pgserver import PgServer
@@ -56,6 +59,53 @@ def test_default_file_is_upgraded_on_first_use(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'first.db'}")
     ensure_schema(engine, auto_upgrade=True)
     assert current_revision(engine) == head_revision()
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    """The start-up check compares with a constant: a new migration must update it."""
+    assert head_revision() == HEAD_REVISION
+
+
+def test_start_check_passes_a_migrated_file_without_touching_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    assert sqlite_revision(tmp_path / "ok.db") == HEAD_REVISION
+    assert check_schema_at(url, auto_upgrade=False) is True
+
+
+def test_start_check_refuses_a_file_behind_with_the_fixing_command(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    make_engine(f"sqlite:///{empty}").connect().close()  # a SQLite file with no schema
+    with pytest.raises(SchemaBehindError, match=r"at empty.*run `etrakit-tui db upgrade`"):
+        check_schema_at(f"sqlite:///{empty}", auto_upgrade=False)
+    missing = tmp_path / "missing.db"
+    with pytest.raises(SchemaBehindError, match="etrakit-tui db upgrade"):
+        check_schema_at(f"sqlite:///{missing}", auto_upgrade=False)
+    assert not missing.exists()  # refusing does not leave an empty file behind
+
+
+def test_start_check_refuses_an_older_revision(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0001")
+    engine.dispose()
+    if HEAD_REVISION == "0001":
+        pytest.skip("only one migration")
+    with pytest.raises(SchemaBehindError, match=f"at 0001, program needs {HEAD_REVISION}"):
+        check_schema_at(f"sqlite:///{path}", auto_upgrade=False)
+
+
+def test_start_check_creates_the_default_file_when_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "default.db"
+    assert check_schema_at(f"sqlite:///{path}", auto_upgrade=True) is True
+    assert sqlite_revision(path) == HEAD_REVISION
+
+
+def test_start_check_leaves_other_urls_to_the_full_path() -> None:
+    assert check_schema_at("postgresql://nobody@127.0.0.1:1/none", auto_upgrade=False) is False
+    assert check_schema_at("sqlite:///x.db?mode=ro", auto_upgrade=False) is False
 
 
 def test_check_constraint_keeps_booked_within_capacity(db: Database) -> None:

@@ -4,49 +4,70 @@
 * ``current_revision(engine)`` answers ``etrakit-tui db current``;
 * ``ensure_schema(...)`` runs when the app opens a database: the default SQLite file is
   created and upgraded on first use under an exclusive file lock; any other database that
-  is behind is refused with a message naming the command that fixes it.
+  is behind is refused with a message naming the command that fixes it;
+* ``check_schema_at(url, ...)`` is the same rule for the portal's start, made cheap: the
+  database's ``alembic_version`` is compared with :data:`HEAD_REVISION` (stdlib ``sqlite3``
+  for SQLite files), so neither Alembic nor SQLAlchemy is imported to draw the sign-in
+  screen. Alembic is imported only when a default SQLite file must be created or upgraded.
+
+This module imports Alembic, SQLAlchemy and the models only inside the functions that need
+them.
 """
 
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
-
-from etrakit_tui.domain.db import WRITE_OPTION
 from etrakit_tui.domain.errors import SchemaBehindError
-from etrakit_tui.domain.models import metadata
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
+HEAD_REVISION = "0002"
+"""The newest migration's revision id. A new migration must update it (a unit test checks
+that it equals Alembic's real head): the start-up schema check compares against it."""
+
+UPGRADE_COMMAND = "etrakit-tui db upgrade"
+
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    """Alembic's head, read from the migration scripts (see :data:`HEAD_REVISION`)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    from etrakit_tui.domain.db import WRITE_OPTION
+
     cfg = alembic_config()
     with engine.execution_options(**{WRITE_OPTION: True}).connect() as conn:
         cfg.attributes["connection"] = conn
@@ -56,10 +77,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def pending_changes(engine: Engine) -> list[Any]:
     """What ``alembic check`` would find: differences between the models and the database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from etrakit_tui.domain.addressindex import include_name
+    from etrakit_tui.domain.models import metadata
+
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"}
-        )
+        opts = {
+            "compare_type": True,
+            "render_as_batch": conn.dialect.name == "sqlite",
+            "include_name": include_name,  # as migrations/env.py: the trigram index is not a model
+        }
+        ctx = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(ctx, metadata))
 
 
@@ -74,19 +104,78 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def behind_error(at: str | None) -> SchemaBehindError:
+    """The one refusal for a schema that is behind, naming the command that fixes it."""
+    return SchemaBehindError(
+        f"database schema is behind (at {at or 'empty'}, program needs {HEAD_REVISION}): "
+        f"run `{UPGRADE_COMMAND}` first"
+    )
+
+
 def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> None:
     """Make sure the schema is at head, upgrading it only where that is allowed."""
-    head = head_revision()
-    if current_revision(engine) == head:
+    if current_revision(engine) == HEAD_REVISION:
         return
     if not auto_upgrade:
-        at = current_revision(engine) or "empty"
-        raise SchemaBehindError(
-            f"database schema is behind (at {at}, program needs {head}): "
-            "run `etrakit-tui db upgrade` first"
-        )
+        raise behind_error(current_revision(engine))
     database = engine.url.database
     assert engine.dialect.name == "sqlite" and database, "auto-upgrade is for SQLite files"
     with _file_lock(Path(database + ".lock")):
-        if current_revision(engine) != head:
+        if current_revision(engine) != HEAD_REVISION:
             upgrade(engine)
+
+
+# --------------------------------------------------------------------------- cheap check
+
+
+def sqlite_file_of(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///path`` URL, or ``None`` for anything else (other
+    engines, URLs with options or escapes: those take the full SQLAlchemy path)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :]
+    if not path or path == ":memory:" or any(c in path for c in "?%#"):
+        return None
+    return Path(path)
+
+
+def sqlite_revision(path: Path) -> str | None:
+    """``alembic_version`` of a SQLite file via stdlib ``sqlite3`` (``None``: no file, or
+    no version table). Never creates the file."""
+    if not path.exists():
+        return None
+    uri = f"file:{quote(str(path.absolute()))}?mode=rw"
+    with closing(sqlite3.connect(uri, uri=True, timeout=10)) as conn:
+        try:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+    return ",".join(sorted(str(row[0]) for row in rows)) or None
+
+
+def check_schema_at(url: str, *, auto_upgrade: bool) -> bool:
+    """The start-up schema rule without Alembic or SQLAlchemy, for plain SQLite file URLs.
+
+    Returns ``True`` when the database is at :data:`HEAD_REVISION` (after creating or
+    upgrading it under its lock if ``auto_upgrade``); raises :class:`SchemaBehindError`
+    when it is behind and may not be upgraded here. Returns ``False`` for a URL this check
+    does not handle: the caller then opens the database and uses :func:`ensure_schema`."""
+    path = sqlite_file_of(url)
+    if path is None:
+        return False
+    at = sqlite_revision(path)
+    if at == HEAD_REVISION:
+        return True
+    if not auto_upgrade:
+        raise behind_error(at)
+    from etrakit_tui.domain.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        ensure_schema(engine, auto_upgrade=True)
+    finally:
+        engine.dispose()
+    return True

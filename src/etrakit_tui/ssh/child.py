@@ -50,11 +50,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(*, demo: bool) -> None:
-    from etrakit_tui.cli import open_database
-    from etrakit_tui.tui.app import make_app
+    from etrakit_tui.cli import portal_app
 
-    database = open_database(None)
-    make_app(database, demo=demo).run()
+    portal_app(None, demo=demo).run()
 
 
 def _describe(exc: Exception) -> str:

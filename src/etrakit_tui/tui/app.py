@@ -1,23 +1,88 @@
-"""EtrakitApp: the application shell — theme, menu navigation, command palette, sign-in state."""
+"""EtrakitApp: the application shell — theme, menu navigation, command palette, sign-in state.
+
+Start-up is kept to what the sign-in screen needs: the data layer (SQLAlchemy, SQLModel,
+pydantic, argon2) is not imported to draw it. The app may be given a ready
+:class:`~etrakit_tui.domain.db.Database` (tests, the demo) or an *opener*; with an opener,
+the first key pressed on the sign-in screen starts opening the database and importing the
+sign-in services in a thread worker, so that work overlaps the typing, and anything that
+needs the database (:attr:`EtrakitApp.database`) waits for it.
+"""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.locations import DEFAULT_JURISDICTION_NAME
 from etrakit_tui.tui.commands import PortalCommands
 from etrakit_tui.tui.theme import ThemeCommands
 
+if TYPE_CHECKING:
+    from etrakit_tui.domain.actors import Actor
+    from etrakit_tui.domain.db import Database
+
 ScreenFactory = Callable[[], Screen[object]]
+DatabaseOpener = Callable[[], "Database"]
+
+WARM_MODULES = ("etrakit_tui.domain.auth",)
+"""Imported with the database when it is opened: what the sign-in screen calls."""
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The message for the user an error carries (domain or configuration), else ``None``.
+    (The settings module is looked up, not imported: if it is not loaded, it raised nothing.)"""
+    if isinstance(exc, EtrakitError):
+        return str(exc)
+    settings = sys.modules.get("etrakit_tui.settings")
+    if settings is not None and isinstance(exc, settings.ConfigError):
+        return f"configuration error: {exc}"
+    return None
+
+
+class DatabaseSource:
+    """The app's database: given ready, or opened (once) by the first caller of :meth:`get`.
+
+    Callers on other threads wait while one opens it. A failure is raised to the caller
+    and not remembered: the next :meth:`get` tries again (a server may come back)."""
+
+    def __init__(self, database: Database | DatabaseOpener) -> None:
+        self._lock = threading.Lock()
+        self._opener: DatabaseOpener | None = None
+        self._database: Database | None = None
+        if callable(database):
+            self._opener = database
+        else:
+            self._database = database
+
+    @property
+    def ready(self) -> bool:
+        return self._database is not None
+
+    def get(self) -> Database:
+        """The database, opening it (and importing the sign-in services) if need be."""
+        database = self._database
+        if database is not None:
+            return database
+        with self._lock:
+            if self._database is None:
+                assert self._opener is not None
+                opened = self._opener()
+                for module in WARM_MODULES:
+                    import_module(module)
+                with opened.engine.connect():
+                    pass  # the first connection (SQLite pragmas, or the server's handshake)
+                self._database = opened
+            return self._database
 
 
 class EtrakitApp(App[None]):
@@ -35,15 +100,56 @@ class EtrakitApp(App[None]):
     LOGIN_DEPTH = 2
     HOME_DEPTH = 3
 
-    def __init__(self, database: Database, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database | DatabaseOpener,
+        *,
+        demo: bool = False,
+        jurisdiction_name: str | None = None,
+    ) -> None:
+        """``database`` is ready, or a function that opens it (called in a thread worker
+        once a key is pressed). ``jurisdiction_name`` is what the header shows before the
+        database (and the jurisdiction's rules) are loaded; default: the ready database's
+        jurisdiction, else the default jurisdiction's name."""
         super().__init__()
-        self.database = database
+        self._source = DatabaseSource(database)
         self.demo = demo
         self.actor: Actor | None = None
         self.signed_in_as: str | None = None
-        self.last_activity: datetime = database.now()
-        self.sub_title = database.jurisdiction.name
+        ready = self._source.get() if self._source.ready else None
+        self.last_activity: datetime = ready.now() if ready else datetime.now(UTC)
+        if jurisdiction_name is None:
+            jurisdiction_name = ready.jurisdiction.name if ready else DEFAULT_JURISDICTION_NAME
+        self.jurisdiction_name = jurisdiction_name
+        self.sub_title = jurisdiction_name
         self.menu: dict[str, ScreenFactory] = {}
+        self._warming = False
+        self._session_timer_started = False
+
+    @property
+    def database(self) -> Database:
+        """The database; if it is still being opened, waits for it (call from a worker)."""
+        return self._source.get()
+
+    @property
+    def database_ready(self) -> bool:
+        return self._source.ready
+
+    def warm_database(self) -> None:
+        """Start opening the database and importing the services in a thread worker
+        (once; nothing to do when it is ready). Whoever needs it meanwhile waits."""
+        if self._warming or self._source.ready:
+            return
+        self._warming = True
+        self.run_worker(
+            self._warm, thread=True, group="warm-database", exclusive=True, exit_on_error=False
+        )
+
+    def _warm(self) -> None:
+        try:
+            self._source.get()
+        except Exception as exc:  # shown once; whatever needs the database next tries again
+            self.call_from_thread(self.show_error, exc)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -54,8 +160,17 @@ class EtrakitApp(App[None]):
         theme.install(self)
 
         self.push_screen(LoginScreen())
-        interval = self.database.jurisdiction.disabled_check_seconds
-        self.set_interval(interval, self.check_session, name="session-check")
+
+    async def on_event(self, event: events.Event) -> None:
+        """The first key (other than quitting) starts opening the database."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event.key != "ctrl+q"
+            and not self._warming
+        ):
+            self.warm_database()
+        await super().on_event(event)
 
     def check_session(self) -> None:
         """Idle sign-out and disabled-account sign-out (the domain decides; we act)."""
@@ -83,11 +198,12 @@ class EtrakitApp(App[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor anywhere: it costs bandwidth over SSH."""
         widget = event.widget
-        if isinstance(widget, Input | TextArea):
-            widget.cursor_blink = False
+        if getattr(widget, "cursor_blink", False):  # Input, TextArea (not imported: start-up)
+            widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def on_key(self, _event: events.Key) -> None:
-        self.last_activity = self.database.now()
+        if self._source.ready:
+            self.last_activity = self.database.now()
 
     # ------------------------------------------------------------------ session
 
@@ -99,6 +215,10 @@ class EtrakitApp(App[None]):
         self.signed_in_as = display_name
         self.last_activity = self.database.now()
         self.menu = menu_for(actor.kind)
+        if not self._session_timer_started:
+            self._session_timer_started = True
+            interval = self.database.jurisdiction.disabled_check_seconds
+            self.set_interval(interval, self.check_session, name="session-check")
         self.push_screen(home)
 
     def action_sign_out(self, reason: str | None = None) -> None:
@@ -133,8 +253,9 @@ class EtrakitApp(App[None]):
 
     def show_error(self, exc: Exception) -> None:
         """Domain errors carry their own user message; anything else is reported plainly."""
-        if isinstance(exc, EtrakitError):
-            self.notify(str(exc), severity="error", timeout=8)
+        message = user_message(exc)
+        if message is not None:
+            self.notify(message, severity="error", timeout=8)
         else:
             self.notify(f"Something went wrong: {type(exc).__name__}", severity="error", timeout=8)
 
@@ -145,6 +266,9 @@ class EtrakitApp(App[None]):
                 yield command
 
 
-def make_app(database: Database, *, demo: bool = False) -> EtrakitApp:
-    """The one app factory (CLI, SSH service and tests all use it)."""
-    return EtrakitApp(database, demo=demo)
+def make_app(
+    database: Database | DatabaseOpener, *, demo: bool = False, jurisdiction_name: str | None = None
+) -> EtrakitApp:
+    """The one app factory (CLI, SSH service and tests all use it): on a ready database, or
+    on a function that opens it when the first key is pressed (see :class:`EtrakitApp`)."""
+    return EtrakitApp(database, demo=demo, jurisdiction_name=jurisdiction_name)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.readmodels import SearchHit
-from etrakit_tui.domain.search import search_permits
 from etrakit_tui.text import defuse
+
+if TYPE_CHECKING:
+    from etrakit_tui.domain.readmodels import SearchHit
 
 MENU_TITLES = {
     "dashboard": "Dashboard",
@@ -64,9 +66,13 @@ class PortalCommands(Provider):
 
     async def _own_permits(self, query: str) -> list[SearchHit]:
         actor = getattr(self.app, "actor", None)
-        database = getattr(self.app, "database", None)
         text = query.strip()
-        if actor is None or database is None or len(text) < 2 or not text[0].isalpha():
+        if actor is None or len(text) < 2 or not text[0].isalpha():
+            return []
+        from etrakit_tui.domain.search import search_permits  # signed in: the data layer is up
+
+        database = getattr(self.app, "database", None)
+        if database is None:
             return []
         try:
             page = await asyncio.to_thread(

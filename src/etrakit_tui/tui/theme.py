@@ -11,7 +11,6 @@ read or written is ignored: the theme is a comfort, never a reason to fail.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from functools import partial
@@ -23,7 +22,7 @@ from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
-from etrakit_tui.settings import APP_NAME
+from etrakit_tui.locations import APP_NAME
 
 SUNLIGHT = "etrakit-sunlight"
 """Name of the high-contrast theme."""
@@ -87,8 +86,14 @@ def state_dir() -> Path:
 def remembered_theme() -> str | None:
     """The theme saved by the last session, if any (``None`` if unreadable)."""
     try:
-        data = json.loads((state_dir() / STATE_FILE).read_text(encoding="utf-8"))
+        text = (state_dir() / STATE_FILE).read_text(encoding="utf-8")
     except (OSError, ValueError):
+        return None
+    import json  # only now: most starts find no file, and start-up is measured
+
+    try:
+        data = json.loads(text)
+    except ValueError:
         return None
     name = data.get("theme") if isinstance(data, dict) else None
     return name if isinstance(name, str) and name else None
@@ -96,6 +101,8 @@ def remembered_theme() -> str | None:
 
 def remember_theme(name: str) -> None:
     """Save ``name`` as the theme for the next session (atomically; errors ignored)."""
+    import json
+
     folder = state_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)

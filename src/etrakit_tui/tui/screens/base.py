@@ -12,11 +12,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
 from etrakit_tui.tui.safe import inert
 
 if TYPE_CHECKING:
+    from etrakit_tui.domain.actors import Actor
+    from etrakit_tui.domain.db import Database
     from etrakit_tui.tui.app import EtrakitApp
 
 T = TypeVar("T")

@@ -4,7 +4,8 @@ user-name sign-in with one key. Every failure shows the same message."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,12 +15,17 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from etrakit_tui.domain import auth
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
-from etrakit_tui.domain.passwords import policy_for
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
+
+if TYPE_CHECKING:
+    from etrakit_tui.domain.auth import SignInResult
+
+# The data layer (etrakit_tui.domain.auth: SQLAlchemy, argon2...) is imported inside the
+# workers that call it, never at module level: the sign-in screen is drawn without it, and
+# the app opens the database while the user types (EtrakitApp.warm_database).
 
 PICKER_ROWS = 6
 
@@ -63,6 +69,8 @@ class SetPasswordScreen(ModalScreen[bool]):
         self.pin = pin
 
     def compose(self) -> ComposeResult:
+        from etrakit_tui.domain.passwords import policy_for
+
         policy = policy_for(self.app.database.jurisdiction)  # type: ignore[attr-defined]
         with Vertical(id="set-password", classes="dialog"):
             yield Static("Choose your password", classes="title")
@@ -91,6 +99,8 @@ class SetPasswordScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="set-password")
     def _set_password(self, password: str, confirm: str) -> None:
+        from etrakit_tui.domain import auth
+
         db = self.app.database  # type: ignore[attr-defined]
         try:
             auth.set_initial_password(db, self.company, self.pin, password, confirm)
@@ -114,6 +124,8 @@ class SetPasswordScreen(ModalScreen[bool]):
 class LoginScreen(Screen[Any]):
     """Contractor Login, with a switch to staff/inspector sign-in."""
 
+    AUTO_FOCUS = "#name"  # straight to the company field (restyling a focus change costs)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "f1", "forgot", "Forgot password?", id="login.forgot", tooltip="How to get a new PIN"
@@ -134,7 +146,7 @@ class LoginScreen(Screen[Any]):
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
-        yield PortalHeader(app.database.jurisdiction.name, None)
+        yield PortalHeader(app.jurisdiction_name, None)
         with VerticalScroll(id="login"):
             yield Static("Contractor Login", id="login-title", classes="title")
             yield Static(
@@ -144,7 +156,6 @@ class LoginScreen(Screen[Any]):
             )
             yield Label("Company:", id="name-label")
             yield SafeInput(placeholder="type to find your company", id="name", max_length=120)
-            yield OptionList(id="picker")
             yield Label("Password (first time: your PIN):", id="secret-label")
             yield SafeInput(password=True, id="secret", max_length=128)
             yield Static("", id="login-error", classes="error")
@@ -163,7 +174,6 @@ class LoginScreen(Screen[Any]):
         return inert("\n".join(lines), multiline=True)
 
     def on_mount(self) -> None:
-        self.query_one("#picker", OptionList).display = False
         self.query_one("#name", Input).focus()
 
     # ------------------------------------------------------------------ company picker
@@ -176,21 +186,41 @@ class LoginScreen(Screen[Any]):
 
     @work(thread=True, exclusive=True, group="picker")
     def _lookup(self, prefix: str) -> None:
-        db = self.app.database  # type: ignore[attr-defined]
         wanted = prefix.strip()
-        names = auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4) if wanted else []
+        names: list[str] = []
+        if wanted:
+            try:
+                db = self.app.database  # type: ignore[attr-defined]  # waits while it opens
+            except Exception:
+                return  # the app has said why (warm_database); the next keystroke tries again
+            from etrakit_tui.domain import auth
+
+            names = auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4)
         self.app.call_from_thread(self._show_matches, prefix, names)
 
     def _show_matches(self, prefix: str, names: list[str]) -> None:
         if self.query_one("#name", Input).value != prefix:
             return  # a newer keystroke is on its way
-        picker = self.query_one("#picker", OptionList)
-        picker.clear_options()
-        picker.add_options([Option(inert(name), id=str(i)) for i, name in enumerate(names)])
+        options = [Option(inert(name), id=str(i)) for i, name in enumerate(names)]
+        picker = self._picker()
+        if picker is None:
+            if not names:
+                return
+            # Mounted on first use: the sign-in screen draws faster without it.
+            picker = OptionList(*options, id="picker")
+            self.query_one("#login", VerticalScroll).mount(picker, after="#name")
+        else:
+            picker.clear_options()
+            picker.add_options(options)
         self._matches = names
         exact = len(names) == 1 and names[0].casefold() == prefix.strip().casefold()
         picker.display = bool(names) and not exact
-        picker.styles.height = min(len(names), PICKER_ROWS)
+        picker.styles.height = min(len(names), PICKER_ROWS) + 2  # rows + its border
+
+    def _picker(self) -> OptionList | None:
+        """The company list under the name field, once it has been needed."""
+        found = self.query("#picker").results(OptionList)
+        return next(iter(found), None)
 
     @on(OptionList.OptionSelected, "#picker")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -203,8 +233,8 @@ class LoginScreen(Screen[Any]):
 
     @on(Input.Submitted, "#name")
     def _name_done(self) -> None:
-        picker = self.query_one("#picker", OptionList)
-        if picker.display and picker.option_count:
+        picker = self._picker()
+        if picker is not None and picker.display and picker.option_count:
             picker.highlighted = 0
             picker.focus()
         else:
@@ -222,7 +252,15 @@ class LoginScreen(Screen[Any]):
 
     @work(thread=True, exclusive=True, group="sign-in")
     def _sign_in(self, name: str, secret: str, staff: bool) -> None:
-        db = self.app.database  # type: ignore[attr-defined]
+        from etrakit_tui.tui.app import user_message
+
+        try:
+            db = self.app.database  # type: ignore[attr-defined]  # waits while it opens
+            from etrakit_tui.domain import auth
+        except Exception as exc:
+            message = user_message(exc) or f"The database cannot be opened ({type(exc).__name__})."
+            self.app.call_from_thread(self._failed, message)
+            return
         try:
             if staff:
                 result = auth.sign_in_staff(db, name, secret)
@@ -239,7 +277,7 @@ class LoginScreen(Screen[Any]):
         secret.value = ""
         secret.focus()
 
-    def _succeeded(self, result: auth.SignInResult, name: str, secret: str) -> None:
+    def _succeeded(self, result: SignInResult, name: str, secret: str) -> None:
         self.query_one("#login-error", Static).update("")
         self.query_one("#secret", Input).value = ""
         if result.must_set_password:
@@ -254,7 +292,7 @@ class LoginScreen(Screen[Any]):
             return
         self._enter(result)
 
-    def _enter(self, result: auth.SignInResult) -> None:
+    def _enter(self, result: SignInResult) -> None:
         from etrakit_tui.tui.homes import home_for
 
         app: Any = self.app
@@ -263,7 +301,29 @@ class LoginScreen(Screen[Any]):
     # ------------------------------------------------------------------ other actions
 
     def action_forgot(self) -> None:
-        self.app.push_screen(ForgotPasswordScreen())
+        self._when_ready(lambda: self.app.push_screen(ForgotPasswordScreen()))
+
+    def _when_ready(self, then: Callable[[], object]) -> None:
+        """Run ``then`` on the UI thread once the app's database (and the jurisdiction's
+        rules with it) is open: at once if it is, else after a worker has waited for it."""
+        app: Any = self.app
+        if app.database_ready:
+            then()
+            return
+
+        def wait() -> None:
+            from etrakit_tui.tui.app import user_message
+
+            try:
+                app.database  # noqa: B018  (waits while it opens)
+            except Exception as exc:
+                message = user_message(exc) or "The database cannot be opened."
+                app.call_from_thread(self._failed, message)
+                return
+            app.call_from_thread(then)
+
+        app.warm_database()
+        self.run_worker(wait, thread=True, group="when-ready", exit_on_error=False)
 
     @on(Button.Pressed, "#forgot-button")
     def _forgot_button(self) -> None:
@@ -277,7 +337,9 @@ class LoginScreen(Screen[Any]):
         self.query_one("#secret-label", Label).update(
             "Password:" if self.staff_mode else "Password (first time: your PIN):"
         )
-        self.query_one("#picker", OptionList).display = False
+        picker = self._picker()
+        if picker is not None:
+            picker.display = False
         field = self.query_one("#name", Input)
         field.value = ""
         field.focus()

@@ -1,0 +1,96 @@
+"""Start-up as a user meets it: the sign-in screen is drawn without the data layer, the
+database is opened while the user types, and a schema that is behind still stops the start.
+
+The portal runs in a real pseudo-terminal (the benchmark's runner, :mod:`bench.startup`)
+with ``-X importtime``: every module it imported before "Contractor Login" was on screen
+is in the log it wrote until then. Nothing here is timed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import startup
+from etrakit_tui.domain.schema import upgrade
+
+DATA_LAYER = {
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "pydantic",
+    "pydantic_settings",
+    "argon2",
+    "psycopg",
+}
+IMPORTED = re.compile(r"import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)")
+
+
+@pytest.fixture(scope="module")
+def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from etrakit_tui.domain.db import make_engine
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('start') / 'portal.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _imported_before_sign_in(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Top-level packages the program imported before the sign-in text was on screen."""
+    program = startup.Program("etrakit-tui", argv, startup.SIGN_IN_TEXT)
+    captured = bytearray()
+    startup.run_once(program, {"PYTHONPROFILEIMPORTTIME": "1", **(env or {})}, captured)
+    text = captured.decode("utf-8", "replace")
+    return {m.group(1).split(".")[0] for m in IMPORTED.finditer(text)}
+
+
+def test_sign_in_screen_is_drawn_without_the_data_layer(migrated_url: str) -> None:
+    argv = [sys.executable, "-m", "etrakit_tui", "--db", migrated_url]
+    imported = _imported_before_sign_in(argv)
+    assert "textual" in imported and "etrakit_tui" in imported  # the log is real
+    assert sorted(imported & DATA_LAYER) == []
+
+
+def test_default_database_is_created_on_first_start(tmp_path: Path) -> None:
+    """No --db and no ETRAKIT_DATABASE_URL: the default file (in the user data dir) is made
+    and upgraded, then the sign-in screen shows."""
+    home = {"XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    assert not any(k.upper() in ("ETRAKIT_DATABASE_URL", "ETRAKIT_CONFIG") for k in os.environ)
+    program = startup.Program("etrakit-tui", [sys.executable, "-m", "etrakit_tui"], "Login")
+    startup.run_once(program, home)
+    created = list((tmp_path / "data").rglob("etrakit.db"))
+    assert len(created) == 1
+    check = subprocess.run(
+        [sys.executable, "-m", "etrakit_tui", "db", "current", "--db", f"sqlite:///{created[0]}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **home},
+        timeout=120,
+    )
+    assert "(up to date)" in check.stdout, check.stderr
+
+
+def test_a_schema_behind_stops_the_portal_with_the_fix(tmp_path: Path) -> None:
+    """Run the portal itself (not a sub-command) on a database that is not migrated: one
+    line naming ``etrakit-tui db upgrade``, non-zero exit, and the file is not created."""
+    path = tmp_path / "behind.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETRAKIT_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "etrakit_tui", "--db", f"sqlite:///{path}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("etrakit-tui: error: database schema is behind")
+    assert "etrakit-tui db upgrade" in lines[0]
+    assert not path.exists()
