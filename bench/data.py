@@ -169,7 +169,7 @@ def _data(engine: str, url: str, cached: bool, meta: dict[str, Any]) -> BenchDat
 
 
 def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".writelock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
