@@ -161,7 +161,15 @@ def cli(
 
         make_app(open_demo_database(demo_db, config_path), demo=True).run()
     else:
-        portal_app(db_url, config_path).run()
+        run_portal(db_url, config_path)
+
+
+def run_portal(db_url: str | None, config_path: Path | None = None, *, demo: bool = False) -> None:
+    """Run the portal until it ends; an error that ended it is raised (one line in main)."""
+    app = portal_app(db_url, config_path, demo=demo)
+    app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error
 
 
 def portal_app(
@@ -171,18 +179,23 @@ def portal_app(
 
     With the default jurisdiction and a plain SQLite file URL, the schema is checked with
     stdlib ``sqlite3`` (the default file is created/upgraded on first use) and the app opens
-    the database itself when the first key is pressed. With a jurisdiction file (whose
-    errors must stop the start) or another database (PostgreSQL), the database is opened
-    and checked here, as every other command does."""
+    the database itself when the first key is pressed. PostgreSQL is opened, and its schema
+    checked, when the first key is pressed (a schema behind ends the portal with the
+    refusal: :attr:`EtrakitApp.fatal_error`). With a jurisdiction file (whose errors must
+    stop the start) the database is opened and checked here, as every other command does."""
     from etrakit_tui.domain.schema import check_schema_at
     from etrakit_tui.locations import default_database_url, env_setting
     from etrakit_tui.tui.app import make_app
 
     url = db_url or env_setting("DATABASE_URL") or default_database_url()
-    lazy = config_path is None and not env_setting("CONFIG")
-    if lazy and check_schema_at(url, auto_upgrade=url == default_database_url()):
+    if config_path is not None or env_setting("CONFIG"):
+        return make_app(open_database(db_url, config_path), demo=demo)
+    if check_schema_at(url, auto_upgrade=url == default_database_url()):
         return make_app(lambda: open_database(url, migrate=True), demo=demo)
-    return make_app(open_database(db_url, config_path), demo=demo)
+    # PostgreSQL (or a SQLite URL with options): its driver alone costs more than the whole
+    # sign-in screen, so it is opened and its schema checked when the first key is pressed;
+    # a schema that is behind then ends the portal with the same one-line refusal.
+    return make_app(lambda: open_database(url), demo=demo)
 
 
 # --------------------------------------------------------------------------- db

@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pexpect
 import pytest
 
 from bench import startup
@@ -94,3 +96,41 @@ def test_a_schema_behind_stops_the_portal_with_the_fix(tmp_path: Path) -> None:
     assert lines[0].startswith("etrakit-tui: error: database schema is behind")
     assert "etrakit-tui db upgrade" in lines[0]
     assert not path.exists()
+
+
+@pytest.mark.postgres
+def test_sign_in_screen_on_postgresql_is_drawn_without_the_data_layer(pg_url: str) -> None:
+    """PostgreSQL's driver is opened when the first key is pressed, not to draw sign-in."""
+    env = {"ETRAKIT_DATABASE_URL": pg_url}
+    imported = _imported_before_sign_in([sys.executable, "-m", "etrakit_tui"], env)
+    assert "textual" in imported and "etrakit_tui" in imported
+    assert sorted(imported & DATA_LAYER) == []
+
+
+@pytest.mark.postgres
+def test_a_postgresql_schema_behind_ends_the_portal_at_the_first_key(pg_server: Any) -> None:
+    """An empty PostgreSQL database: the sign-in screen shows, the first key opens the
+    database, and the portal ends with the one-line refusal naming the fix."""
+    name = pg_server.create_database()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ETRAKIT_")}
+        env.update(TERM="xterm-256color", ETRAKIT_DATABASE_URL=pg_server.url(name))
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
+        child = pexpect.spawn(
+            sys.executable, ["-m", "etrakit_tui"], env=env, dimensions=(24, 80), timeout=60
+        )
+        child.expect("Login")
+        child.send("a")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 1
+        tail = child.before.decode("utf-8", "replace")
+        # after the terminal is restored (escape sequences), the one error line
+        errors = re.findall(r"etrakit-tui: error: [^\r\n]*", tail)
+        assert len(errors) == 1, tail[-2000:]
+        assert "database schema is behind (at empty" in errors[0]
+        assert "etrakit-tui db upgrade" in errors[0]
+        assert "Traceback" not in tail
+    finally:
+        pg_server.drop_database(name)

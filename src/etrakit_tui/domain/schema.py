@@ -57,10 +57,15 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.migration import MigrationContext
+    """The database's ``alembic_version`` (``None``: no version table, an empty database),
+    read with plain SQL: opening a database never imports Alembic."""
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return ",".join(sorted(str(row) for row in rows)) or None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

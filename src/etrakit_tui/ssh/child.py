@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(*, demo: bool) -> None:
-    from etrakit_tui.cli import portal_app
+    from etrakit_tui.cli import run_portal
 
-    portal_app(None, demo=demo).run()
+    run_portal(None, demo=demo)
 
 
 def _describe(exc: Exception) -> str:

@@ -22,7 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.domain.errors import EtrakitError, SchemaBehindError
 from etrakit_tui.locations import DEFAULT_JURISDICTION_NAME
 from etrakit_tui.tui.commands import PortalCommands
 from etrakit_tui.tui.theme import ThemeCommands
@@ -125,6 +125,7 @@ class EtrakitApp(App[None]):
         self.menu: dict[str, ScreenFactory] = {}
         self._warming = False
         self._session_timer_started = False
+        self.fatal_error: EtrakitError | None = None
 
     @property
     def database(self) -> Database:
@@ -148,8 +149,15 @@ class EtrakitApp(App[None]):
     def _warm(self) -> None:
         try:
             self._source.get()
+        except SchemaBehindError as exc:  # the portal may not run on it: end with the fix
+            self.call_from_thread(self.stop_for, exc)
         except Exception as exc:  # shown once; whatever needs the database next tries again
             self.call_from_thread(self.show_error, exc)
+
+    def stop_for(self, exc: EtrakitError) -> None:
+        """End the portal because of ``exc``; the command line reports it (one line)."""
+        self.fatal_error = exc
+        self.exit(return_code=1)
 
     # ------------------------------------------------------------------ lifecycle
 
