@@ -23,12 +23,15 @@ Usage::
     table.refresh_rows()      # read again, keeping the cursor's row (coming back to a screen)
 
     table.start_loading()     # in the screen's compose(): read the first page from now on
+    load_first_pages([a, b], read_both)   # in compose(): one read, a first page per table
 
 A table reads its first page when it is mounted. A screen that must show its first page
 quickly (the dashboard) calls :meth:`start_loading` in ``compose()``: the loader starts at
 once in a thread, so the database works while the screen is built and styled, and the page
-is shown as soon as both it and the table are ready. A page read elsewhere can be shown
-with :meth:`show_first_page` (a failure with :meth:`show_load_error`).
+is shown as soon as both it and the table are ready. :func:`load_first_pages` does the same
+for several tables whose first pages one service reads together (the dashboard's three). A
+page read elsewhere can be shown with :meth:`show_first_page` (a failure with
+:meth:`show_load_error`), after :meth:`expect_first_page`.
 
 Cells must be ``rich.text.Text`` made by :func:`etrakit_tui.tui.safe.inert_text`; a plain
 ``str`` is refused (``TypeError``) because DataTable parses markup in strings. Each cell is
@@ -55,7 +58,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from threading import Thread
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -220,24 +223,15 @@ class PagedTable(DataTable[Text], Generic[T, K]):
 
     def start_loading(self) -> None:
         """Read the first page now, before the table is mounted (call it in the screen's
-        ``compose()``). A plain thread, not a Textual worker: a worker starts only when the
-        event loop next gets a turn, which while a screen is being built is tens of
-        milliseconds later. The page is shown once it and the table are both ready."""
+        ``compose()``); see :func:`load_first_pages`."""
+        loader, limit = self._loader, self.page_size
+        load_first_pages([self], lambda: (loader(None, limit),))
+
+    def expect_first_page(self) -> None:
+        """The first page is being read elsewhere (:meth:`show_first_page` will show it):
+        the table says "loading..." and does not read it itself when mounted."""
         self._autoload = False
         self.is_loading = True
-        loader, limit, app = self._loader, self.page_size, self.app
-
-        def read() -> None:
-            try:
-                page = loader(None, limit)
-            except Exception as exc:  # shown in words on the table, never swallowed
-                deliver: Callable[[], None] = partial(self.show_load_error, exc)
-            else:
-                deliver = partial(self.show_first_page, page)
-            with suppress(RuntimeError):  # the app has closed meanwhile: nobody to show it to
-                app.call_from_thread(deliver)
-
-        Thread(target=read, name=f"first-page-{self.id}", daemon=True).start()
 
     def show_first_page(self, page: Page[T, K]) -> None:
         """Show ``page``, read elsewhere, as the first page (forgetting any rows held); the
@@ -435,3 +429,38 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             self.border_subtitle = inert(f"row {self.cursor_row + 1} of {of}{more}")
         else:
             self.border_subtitle = inert("no records")
+
+
+def load_first_pages(
+    tables: Sequence[PagedTable[Any, Any]], read: Callable[[], Sequence[Page[Any, Any]]]
+) -> None:
+    """Show on each of ``tables`` its first page, all read by ONE call of ``read`` (one
+    page per table, in order; e.g. a service that reads a screen's lists together), in a
+    plain thread started now. Call it in the screen's ``compose()``: a Textual worker would
+    start only when the event loop next gets a turn, which while a screen is being built is
+    tens of milliseconds later; here the database works while the screen is built and
+    styled, and each page is shown once it and its table are both ready. If ``read``
+    fails, every table says why, in words; the loaders read the pages after the first."""
+    if not tables:
+        return
+    for table in tables:
+        table.expect_first_page()
+    app = tables[0].app
+
+    def run() -> None:
+        def show(pages: Sequence[Page[Any, Any]]) -> None:
+            for table, page in zip(tables, pages, strict=True):
+                table.show_first_page(page)
+
+        def fail(exc: Exception) -> None:
+            for table in tables:
+                table.show_load_error(exc)
+
+        try:
+            deliver: Callable[[], None] = partial(show, read())
+        except Exception as exc:  # shown in words on the tables, never swallowed
+            deliver = partial(fail, exc)
+        with suppress(RuntimeError):  # the app has closed meanwhile: nobody to show it to
+            app.call_from_thread(deliver)
+
+    Thread(target=run, name=f"first-pages-{tables[0].id}", daemon=True).start()
