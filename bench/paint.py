@@ -73,11 +73,12 @@ async def _one(app: Any, screen: Any, company: Company) -> tuple[float, float, i
 async def _paint(
     data: BenchData, companies: list[tuple[str, Company]], reps: int, profile: str, warmup: bool
 ) -> list[PaintResult]:
-    from etrakit_tui.tui.app import make_app
+    from etrakit_tui.tui.app import make_app, settle_memory
     from etrakit_tui.tui.screens.dashboard import DashboardScreen
 
     db = data.open()
     app = make_app(db)
+    settle_memory()  # as the portal does once its database layer is loaded (cli.run_portal)
     results = [PaintResult(label, data.engine, company) for label, company in companies]
     try:
         async with app.run_test(size=(80, 24)) as pilot:

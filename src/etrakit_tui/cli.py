@@ -157,16 +157,22 @@ def cli(
     if demo and db_url:
         fail("--demo and --db cannot be combined")
     if demo:
-        from etrakit_tui.tui.app import make_app
+        from etrakit_tui.tui.app import make_app, settle_memory
 
-        make_app(open_demo_database(demo_db, config_path), demo=True).run()
+        app = make_app(open_demo_database(demo_db, config_path), demo=True)
+        settle_memory()
+        app.run()
     else:
         run_portal(db_url, config_path)
 
 
 def run_portal(db_url: str | None, config_path: Path | None = None, *, demo: bool = False) -> None:
     """Run the portal until it ends; an error that ended it is raised (one line in main)."""
+    from etrakit_tui.tui.app import settle_memory
+
     app = portal_app(db_url, config_path, demo=demo)
+    app.settle_after_warm = True
+    settle_memory()
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error

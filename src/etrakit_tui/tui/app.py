@@ -10,6 +10,7 @@ needs the database (:attr:`EtrakitApp.database`) waits for it.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -47,6 +48,15 @@ def user_message(exc: BaseException) -> str | None:
     if settings is not None and isinstance(exc, settings.ConfigError):
         return f"configuration error: {exc}"
     return None
+
+
+def settle_memory() -> None:
+    """Collect, then move every object alive now out of the garbage collector's reach
+    (``gc.freeze``): what start-up loaded (modules, styles) lives as long as the process, and
+    a full collection walking it all was seen to stall the screen for a quarter second. The
+    portal calls it before it runs and again once the database layer is loaded."""
+    gc.collect()
+    gc.freeze()
 
 
 class DatabaseSource:
@@ -126,6 +136,8 @@ class EtrakitApp(App[None]):
         self._warming = False
         self._session_timer_started = False
         self.fatal_error: EtrakitError | None = None
+        self.settle_after_warm = False
+        """Call :func:`settle_memory` once the database layer is loaded (the real portal)."""
 
     @property
     def database(self) -> Database:
@@ -149,6 +161,8 @@ class EtrakitApp(App[None]):
     def _warm(self) -> None:
         try:
             self._source.get()
+            if self.settle_after_warm:
+                settle_memory()
         except SchemaBehindError as exc:  # the portal may not run on it: end with the fix
             self.call_from_thread(self.stop_for, exc)
         except Exception as exc:  # shown once; whatever needs the database next tries again
