@@ -122,6 +122,17 @@ SEARCH_ADDRESS_FEW = (
     "WHERE pa.id IN (SELECT rowid FROM parcel_address_fts WHERE parcel_address_fts MATCH :phrase) "
     "AND pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
 )
+# PostgreSQL: the same probe on the GIN trigram index; a common fragment is matched with
+# ``strpos`` (which the planner cannot estimate) so it walks the address B-tree in order.
+LIKE_PROBE = "SELECT id FROM parcel WHERE address LIKE :pattern ESCAPE '\\' LIMIT :few"
+SEARCH_ADDRESS_IDS = (
+    _HIT + "JOIN parcel pa ON pa.id = p.parcel_id WHERE pa.id = ANY(:ids) "
+    "AND pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
+)
+SEARCH_ADDRESS_SCAN = (
+    _HIT + "JOIN parcel pa ON pa.id = p.parcel_id "
+    "WHERE strpos(pa.address, :text) > 0 ORDER BY pa.address, p.number LIMIT :limit"
+)
 SEARCH_ADDRESS_WALK = (
     _HIT + "JOIN parcel pa ON pa.id + 0 = p.parcel_id "
     "WHERE pa.address LIKE :pattern ESCAPE '\\' ORDER BY pa.address, p.number LIMIT :limit"
@@ -241,19 +252,30 @@ class HandSql:
     def search_address(self, company: int, fragment: str) -> Rows:
         pattern = "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         p = {"company": company, "pattern": pattern + "%", "limit": self.limit}
-        if self.pg or len(fragment) < MIN_FRAGMENT:
+        if len(fragment) < MIN_FRAGMENT:
             return self._run([(SEARCH_ADDRESS, p)])[0]
         p["phrase"] = fts_query(fragment)
+        p["text"] = fragment
         p["few"] = FEW_PARCELS + 1
         cursor = self.raw.cursor()
-        cursor.execute("BEGIN")
+        if not self.pg:
+            cursor.execute("BEGIN")
         try:
-            cursor.execute(FTS_PROBE, p)
-            few = len(cursor.fetchall()) <= FEW_PARCELS
-            cursor.execute(SEARCH_ADDRESS_FEW if few else SEARCH_ADDRESS_WALK, p)
+            cursor.execute(self._text(LIKE_PROBE if self.pg else FTS_PROBE), p)
+            found = cursor.fetchall()
+            few = len(found) <= FEW_PARCELS
+            if self.pg:
+                p["ids"] = [row[0] for row in found]
+                sql = SEARCH_ADDRESS_IDS if few else SEARCH_ADDRESS_SCAN
+            else:
+                sql = SEARCH_ADDRESS_FEW if few else SEARCH_ADDRESS_WALK
+            cursor.execute(self._text(sql), p)
             return list(cursor.fetchall())
         finally:
-            cursor.execute("COMMIT")
+            if self.pg:
+                self.raw.commit()
+            else:
+                cursor.execute("COMMIT")
 
     def search_apn(self, company: int, prefix: str) -> Rows:
         forms = apn_forms(prefix)

@@ -212,14 +212,14 @@ def col_eq(column: object, value: object) -> Any:
 
 @pytest.mark.parametrize("few", [0, 1_000_000])
 def test_common_and_rare_fragments_give_the_same_pages(
-    db: Database, few: int, monkeypatch: pytest.MonkeyPatch
+    any_db: Database, few: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whether the fragment is read from the index (rare) or the addresses are walked in
     order (common), the user sees the same rows in the same order, page after page."""
     import etrakit_tui.domain.search as search_module
 
     monkeypatch.setattr(search_module, "FEW_PARCELS", few)
-    b = Builder(db)
+    b = Builder(any_db)
     company = b.company("WALKER INC")
     for n in range(30):
         street = ("OAK", "OAKLAND", "POPLAR")[n % 3]
@@ -230,11 +230,13 @@ def test_common_and_rare_fragments_give_the_same_pages(
         ("7 OAK", 0),
         ("106 POP", 1),
         ("AVE", 30),
+        ("10_ OAK", 0),  # LIKE's wildcards are plain characters on every plan
+        ("10% OAK", 0),
     ):
         seen: list[tuple[str, str]] = []
         after = None
         while True:
-            page = search_permits(db, company, query, "address", after=after, limit=4)
+            page = search_permits(any_db, company, query, "address", after=after, limit=4)
             seen.extend((h.address, h.number) for h in page.items)
             after = page.next_key
             if after is None:
@@ -242,6 +244,25 @@ def test_common_and_rare_fragments_give_the_same_pages(
         assert len(seen) == expected, query
         assert seen == sorted(seen), query
         assert all(query in address for address, _ in seen), query
+
+
+def test_a_rare_fragment_with_short_words_is_read_from_the_index(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "442 N SO": the short words narrow the index lookup too, so a house number found on
+    many parcels does not send the search down the walk of every address."""
+    import etrakit_tui.domain.search as search_module
+
+    monkeypatch.setattr(search_module, "FEW_PARCELS", 2)
+    b = Builder(db)
+    company = b.company("SHORT WORDS INC")
+    for n, street in enumerate(("N SOBOBA ST", "E ELM ST", "W OAK AVE", "S PINE ST")):
+        b.permit(f"B2604-{n:03d}", companies=(company,), address=f"442 {street}")
+    with db.read_conn() as conn:
+        assert search_module.address_plan(conn, "442 N SO") is search_module.AddressPlan.FEW
+        assert search_module.address_plan(conn, "442") is search_module.AddressPlan.WALK
+    assert _numbers(db, company, "442 N SO", "address") == ["B2604-000"]
+    assert _numbers(db, company, "442 N", "address") == ["B2604-000"]
 
 
 def test_fragments_shorter_than_a_trigram_still_match(any_db: Database) -> None:

@@ -13,7 +13,7 @@ biggest), and every statement built and ORM-loaded again on each call. Here:
 4. the inspection page's rows, inspector name included.
 
 Statements are SQLAlchemy Core with bound parameters, built once per process (the compiled
-form is cached by SQLAlchemy), run on the session's connection; rows are plain tuples. The
+form is cached by SQLAlchemy), run on the caller's connection; rows are plain tuples. The
 list rules (:func:`permits.active_condition`, :func:`permits.expired_condition`) and the
 access rule (:func:`access.private_scope`) are the same functions the paged services use,
 given a bound parameter instead of a value.
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Date, Integer, bindparam, case, func, select
+from sqlalchemy import Connection, Date, Integer, bindparam, case, func, select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col
 
@@ -138,7 +138,7 @@ def _statements(
 
 
 def company_first_pages(
-    session: Session,
+    source: Session | Connection,
     company_id: int,
     on: date,
     size: int,
@@ -153,7 +153,7 @@ def company_first_pages(
     """The first page (``size`` rows) of each dashboard list of company ``company_id`` on
     day ``on``, with the lists' totals. ``active``/``expired`` are the list rules."""
     lists, rows, open_ids, inspection_rows = _statements(active, expired)
-    conn = session.connection()
+    conn = source.connection() if isinstance(source, Session) else source
     params = {"company": company_id, "today": on, "limit": size + 1}
     ranked = conn.execute(lists, params).all()
     totals = {ACTIVE: 0, EXPIRED: 0}

@@ -142,19 +142,21 @@ def _permit_statement(kind: ActorKind) -> Any:
     )
 
 
-def permit_facts(session: Session, actor: Actor, permit_no: str) -> PermitFacts:
+def permit_facts(source: Session | Connection, actor: Actor, permit_no: str) -> PermitFacts:
     """Permit ``permit_no`` if ``actor`` may see its private parts; ``NotFound("permit")``
     for a missing permit and an :class:`AccessDenied` (the same message) for a refused one.
 
     The check itself, like :func:`access.permit_for` (not a service: it takes the caller's
-    session; the ``permit_scoped`` service calling it audits the refusal)."""
+    session or connection, e.g. :meth:`Database.read_conn`'s; the ``permit_scoped`` service
+    calling it audits the refusal)."""
     wanted = normalise_number(permit_no)
     if not wanted or len(wanted) > MAX_NUMBER_LENGTH:
         raise NotFound("permit")
     params = {"number": wanted, "viewer": actor.id if actor.id is not None else 0}
     # no id: no private parts (private_scope's rule), as for an anonymous caller
     kind = ActorKind.ANONYMOUS if actor.id is None and not actor.is_staff else actor.kind
-    row = session.connection().execute(_permit_statement(kind), params).first()
+    conn = source.connection() if isinstance(source, Session) else source
+    row = conn.execute(_permit_statement(kind), params).first()
     if row is None:
         raise NotFound("permit")
     base = row[: len(_PERMIT_COLUMNS)]

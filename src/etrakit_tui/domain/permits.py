@@ -307,9 +307,9 @@ def dashboard(
     size = _limit(page_size)
     on = today(db)
     if actor.kind is ActorKind.COMPANY and actor.id is not None and where == DashboardAfter():
-        with db.read() as session:
+        with db.read_conn() as conn:
             first = company_first_pages(
-                session, actor.id, on, size, active_condition, expired_condition, RECORD_TYPE
+                conn, actor.id, on, size, active_condition, expired_condition, RECORD_TYPE
             )
         return Dashboard(
             active_permits=first[0], active_inspections=first[1], expired_permits=first[2]
@@ -398,9 +398,9 @@ def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
     (a company that is not a contact gets ``NotFound``, audited). Eight column selects
     (:mod:`permit_read`): the permit with its parcel and access check, then one per tab."""
     on = today(db)
-    with db.read() as session:
-        permit = permit_facts(session, actor, number)
-        pid, conn = permit.id, session.connection()
+    with db.read_conn() as conn:
+        permit = permit_facts(conn, actor, number)
+        pid = permit.id
         contacts = contact_rows(conn, actor, pid)
         conditions = condition_rows(conn, pid)
         attachments = attachment_rows(conn, pid)

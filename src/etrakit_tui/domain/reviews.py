@@ -59,9 +59,9 @@ def reviews_for(
     descending: bool = True,
 ) -> tuple[ReviewRow, ...]:
     """The reviews of permit ``number`` ordered by ``sort`` (default: newest submitted first)."""
-    with db.read() as session:
-        permit = permit_facts(session, actor, number)
-        rows = review_rows_of(session.connection(), permit.id)
+    with db.read_conn() as conn:
+        permit = permit_facts(conn, actor, number)
+        rows = review_rows_of(conn, permit.id)
     return sort_reviews(rows, sort, descending)
 
 

@@ -24,16 +24,20 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     column,
+    func,
     or_,
     select,
     table,
     tuple_,
 )
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from etrakit_tui.domain.access import contact_exists, may_see_public, private_scope
@@ -141,6 +145,8 @@ class AddressPlan(StrEnum):
     """How an address search reaches its parcels (see :func:`address_plan`)."""
 
     LIKE = "like"  # PostgreSQL: LIKE, served by the GIN trigram index
+    IDS = "ids"  # PostgreSQL: the few parcels the GIN trigram probe found (bound ids)
+    SCAN = "scan"  # PostgreSQL: walk the address index in order, ``strpos`` on each
     FEW = "few"  # SQLite: the few parcels the FTS5 trigram table finds, then sorted
     WALK = "walk"  # SQLite: walk the address index in order, LIKE on each
 
@@ -150,16 +156,50 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _fts_pieces(text: str) -> list[str]:
+    """Substrings of ``text`` that each address containing ``text`` contains too: every
+    word of 3 characters or more, and each run of shorter words (``"N SO"`` of
+    ``"442 N SO"``); a run still under 3 characters joins its neighbouring word
+    (``"442 N"``). Dropping the short words would leave ``"442"`` alone, found on
+    thousands of parcels, and send a rare fragment down the slow walk."""
+    pieces: list[str] = []
+    pending = ""  # a too-short run waiting for the word after it
+    run: list[str] = []
+
+    def close_run() -> None:
+        nonlocal pending
+        if not run:
+            return
+        joined = " ".join(run)
+        run.clear()
+        if len(joined) >= MIN_FRAGMENT:
+            pieces.append(joined)
+        elif pieces:
+            pieces[-1] = f"{pieces[-1]} {joined}"
+        else:
+            pending = joined
+
+    for word in text.split(" "):
+        if len(word) < MIN_FRAGMENT:
+            run.append(word)
+            continue
+        close_run()
+        pieces.append(f"{pending} {word}" if pending else word)
+        pending = ""
+    close_run()
+    return pieces
+
+
 def fts_query(text: str) -> str:
-    """The FTS5 query for the candidates of address fragment ``text``: each word of 3
-    characters or more as a substring (``"3800" AND "THOR"``), or the whole fragment as
-    one phrase when it has no such word. A superset of the addresses containing ``text``
-    (``LIKE`` keeps the exact meaning), and much cheaper than the whole phrase: the
-    trigrams across spaces (``" S "``, ``"ST "``) are in most addresses."""
-    words = [word for word in text.split(" ") if len(word) >= MIN_FRAGMENT]
-    if not words:
+    """The FTS5 query for the candidates of address fragment ``text``: each piece of
+    :func:`_fts_pieces` as a substring (``"442" AND "N SO"``), or the whole fragment as
+    one phrase when it has none. A superset of the addresses containing ``text`` (``LIKE``
+    keeps the exact meaning), and cheaper than the whole phrase: the trigrams across the
+    spaces between words (``" S "``, ``"ST "``) are in most addresses."""
+    pieces = _fts_pieces(text)
+    if not pieces:
         return _fts_phrase(text)
-    return " AND ".join(_fts_phrase(word) for word in words)
+    return " AND ".join(_fts_phrase(piece) for piece in pieces)
 
 
 _PHRASE = bindparam("phrase", type_=String)
@@ -172,11 +212,23 @@ _FTS_PROBE = (
 )
 
 
-def address_plan(session: Session, text: str) -> AddressPlan:
+_LIKE_PROBE = (
+    select(col(Parcel.id))
+    .where(col(Parcel.address).like(bindparam("pattern", type_=String), escape="\\"))
+    .limit(bindparam("few", type_=Integer))
+)
+
+
+def address_plan(source: Session | Connection, text: str) -> AddressPlan:
     """How to find the parcels whose address contains ``text`` (uppercase).
 
-    * PostgreSQL answers ``LIKE '%...%'`` from the GIN ``gin_trgm_ops`` index by itself, and
-      its planner chooses between that index and a walk of the address B-tree.
+    * PostgreSQL: the GIN ``gin_trgm_ops`` index is probed the same way (``LIKE``, up to
+      :data:`FEW_PARCELS` + 1 parcels). A rare fragment reads the probe's parcels by id
+      (bound as one array: the GIN index is not read twice). A common one is matched with
+      ``strpos``, which the planner cannot estimate, so it walks the address B-tree in
+      order: its estimate for a
+      long ``LIKE`` ("MEADOWLARK": 55 parcels, in fact 9,165) made it read every match from
+      the GIN index and sort them (~100 ms at 10^6 permits instead of ~5).
     * SQLite: the FTS5 trigram table is probed for up to :data:`FEW_PARCELS` + 1 parcels
       (a MATCH of :func:`fts_query`: a ``LIKE`` with ``ESCAPE`` is not passed to FTS5). A rare
       fragment ("3800 THOR") reads its few parcels from the index and sorts them; a
@@ -185,18 +237,34 @@ def address_plan(session: Session, text: str) -> AddressPlan:
     * A fragment shorter than :data:`addressindex.MIN_FRAGMENT` (3) characters has no
       trigram: it stays a scan of the addresses (in address order) on both engines.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return AddressPlan.LIKE
+    return probe_address(source, text)[0]
+
+
+def probe_address(source: Session | Connection, text: str) -> tuple[AddressPlan, list[int]]:
+    """:func:`address_plan`, with the parcel ids :attr:`AddressPlan.IDS` reads."""
+    conn = source.connection() if isinstance(source, Session) else source
+    sqlite = conn.dialect.name == "sqlite"
     if len(text) < MIN_FRAGMENT:
-        return AddressPlan.WALK
-    params = {"phrase": fts_query(text), "few": FEW_PARCELS + 1}
-    found = session.connection().execute(_FTS_PROBE, params).all()
-    return AddressPlan.WALK if len(found) > FEW_PARCELS else AddressPlan.FEW
+        return (AddressPlan.WALK if sqlite else AddressPlan.LIKE), []
+    if sqlite:
+        params = {"phrase": fts_query(text), "few": FEW_PARCELS + 1}
+        found = conn.execute(_FTS_PROBE, params).all()
+        return (AddressPlan.WALK if len(found) > FEW_PARCELS else AddressPlan.FEW), []
+    params = {"pattern": like_pattern(text), "few": FEW_PARCELS + 1}
+    ids = [i for i in conn.execute(_LIKE_PROBE, params).scalars() if i is not None]
+    return (AddressPlan.SCAN, []) if len(ids) > FEW_PARCELS else (AddressPlan.IDS, ids)
+
+
+def like_pattern(text: str) -> str:
+    """The ``LIKE`` pattern (``ESCAPE '\\'``) of the addresses containing ``text``."""
+    return f"%{_escape_like(text)}%"
 
 
 _VIEWER = bindparam("viewer", type_=Integer)
 _LIMIT = bindparam("limit", type_=Integer)
 _PATTERN = bindparam("pattern", type_=String)
+_TEXT = bindparam("text", type_=String)
+_IDS = bindparam("ids", type_=postgresql.ARRAY(Integer))
 _AFTER_SORT = bindparam("after_sort", type_=String)
 _AFTER_NUMBER = bindparam("after_number", type_=String)
 
@@ -233,7 +301,11 @@ def _search_statement(
     else:
         sort_col = col(Parcel.address)
         match = sort_col.like(_PATTERN, escape="\\")
-        if plan is AddressPlan.FEW:
+        if plan is AddressPlan.SCAN:
+            match = func.strpos(sort_col, _TEXT) > 0  # the same rows; see address_plan
+        elif plan is AddressPlan.IDS:
+            match = and_(col(Parcel.id) == any_(_IDS), match)
+        elif plan is AddressPlan.FEW:
             # the index again (cheaper than binding the probe's ids one by one)
             candidates = select(_FTS.c.rowid).where(_FTS.c[FTS_TABLE].op("MATCH")(_PHRASE))
             match = and_(col(Parcel.id).in_(candidates), match)
@@ -295,14 +367,15 @@ def search_permits(
         params[f"lo{k}"], params[f"hi{k}"] = form, _successor(form)
     if after is not None:
         params["after_sort"], params["after_number"] = after
-    with db.read() as session:
+    with db.read_conn() as conn:
         plan: AddressPlan | None = None
         if wanted is SearchKind.ADDRESS:
-            plan = address_plan(session, text)
-            params["pattern"] = f"%{_escape_like(text)}%"
+            plan, params["ids"] = probe_address(conn, text)
+            params["pattern"] = like_pattern(text)
             params["phrase"] = fts_query(text)
+            params["text"] = text
         stmt = _search_statement(viewer_kind, wanted, len(forms), plan, after is not None)
-        found = session.connection().execute(stmt, params).all()
+        found = conn.execute(stmt, params).all()
     rows = found[:limit]
     company = actor.kind is ActorKind.COMPANY
     hits = tuple(
