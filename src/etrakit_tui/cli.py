@@ -168,11 +168,8 @@ def cli(
 
 def run_portal(db_url: str | None, config_path: Path | None = None, *, demo: bool = False) -> None:
     """Run the portal until it ends; an error that ended it is raised (one line in main)."""
-    from etrakit_tui.tui.app import settle_memory
-
     app = portal_app(db_url, config_path, demo=demo)
-    app.settle_after_warm = True
-    settle_memory()
+    app.settle_after_warm = True  # not before the first paint: a collection costs start-up time
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error

@@ -54,7 +54,8 @@ def settle_memory() -> None:
     """Collect, then move every object alive now out of the garbage collector's reach
     (``gc.freeze``): what start-up loaded (modules, styles) lives as long as the process, and
     a full collection walking it all was seen to stall the screen for a quarter second. The
-    portal calls it before it runs and again once the database layer is loaded."""
+    portal calls it once the database layer is loaded (in the worker that loads it), never
+    before the sign-in screen is drawn; the demo, before it runs."""
     gc.collect()
     gc.freeze()
 
