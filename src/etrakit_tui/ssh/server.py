@@ -183,7 +183,9 @@ class PortalConnection(asyncssh.SSHServer):
         if self.refusal is None:
             self.service.release(self.address)
         self.service.connections.discard(self)
-        if isinstance(exc, asyncssh.ConnectionLost):
+        # A client that dies leaves an EOF, or a reset when our last output was still unread
+        # in its socket: the same event for the log.
+        if isinstance(exc, asyncssh.ConnectionLost | ConnectionResetError):
             self.end("client dropped the connection")
         elif exc is not None:
             self.end(f"connection error: {exc}")
