@@ -184,8 +184,9 @@ async def test_a_dashboard_that_cannot_be_read_says_so_and_ctrl_r_reads_it_again
         await sign_in(pilot, HEMET, HEMET_PASSWORD)
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
         await until(pilot, lambda: all(table(app, n).error for n in TABLES), "the tables to fail")
-        text = screen_text(app)
-        assert text.count("The database is not available right now.") == 3
+        message = "The database is not available right now."
+        # each table says it in words, once the screen has drawn what the tables hold
+        await until(pilot, lambda: screen_text(app).count(message) == 3, "the three messages")
         assert all(table(app, n).row_count == 0 for n in TABLES)
 
         monkeypatch.undo()

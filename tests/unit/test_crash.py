@@ -102,6 +102,12 @@ def _round(ctx: Any, url: str, company_id: int, rng: random.Random) -> tuple[lis
         ready, _, _ = io_select.select([read_end], [], [], 30)
         assert ready and time.monotonic() - started < 30, "the child did not start"
         data += os.read(read_end, 65536)
+    # the kill lands at a random moment after the round's first acknowledged request (on a
+    # loaded machine one request can take longer than the whole random window)
+    while not any(line.isdigit() for line in data.decode().split("\n")[:-1]):
+        ready, _, _ = io_select.select([read_end], [], [], 30)
+        assert ready and time.monotonic() - started < 60, "no request was acknowledged"
+        data += os.read(read_end, 65536)
     data += _drain(read_end, time.monotonic() + rng.uniform(0.0, 0.4))
     child.kill()  # SIGKILL: no cleanup, no rollback, no flush
     child.join(10)
@@ -126,7 +132,7 @@ def test_sigkill_loses_no_acknowledged_request(sqlite_url: str) -> None:
         acknowledged += ids
         killed += was_killed
     assert killed == ROUNDS
-    assert len(acknowledged) > 2 * ROUNDS  # the test would be hollow with nothing committed
+    assert len(acknowledged) >= ROUNDS  # each round acknowledged at least one before its kill
 
     db = Database.open(sqlite_url, jurisdiction=RULES, clock=FixedClock(NOW))
     with db.engine.connect() as conn:
