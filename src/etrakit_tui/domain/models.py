@@ -23,7 +23,9 @@ from sqlalchemy import (
     Column,
     Computed,
     Dialect,
+    ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -180,6 +182,7 @@ class Company(SQLModel, table=True):
     cell: str = Field(default="", max_length=20)
     fax: str = Field(default="", max_length=20)
     notify_failed_inspection: bool = Field(default=False)
+    theme: str | None = Field(default=None, max_length=40)
     password_hash: str | None = Field(default=None, max_length=255)
     pin_hash: str | None = Field(default=None, max_length=255)
     pin_expires_at: datetime | None = utc_column()
@@ -204,6 +207,7 @@ class StaffUser(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=20)
     district: str | None = Field(default=None, max_length=20)
+    theme: str | None = Field(default=None, max_length=40)
     password_hash: str = Field(max_length=255)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = utc_column()
@@ -472,6 +476,14 @@ class Outbox(SQLModel, table=True):
     to_addr: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    attachment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("attachment.id", name="fk_outbox_attachment_id_attachment"),
+            nullable=True,
+        ),
+    )
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=10)
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = utc_column()
