@@ -166,9 +166,16 @@ def cli(
         run_portal(db_url, config_path)
 
 
-def run_portal(db_url: str | None, config_path: Path | None = None, *, demo: bool = False) -> None:
-    """Run the portal until it ends; an error that ended it is raised (one line in main)."""
-    app = portal_app(db_url, config_path, demo=demo)
+def run_portal(
+    db_url: str | None,
+    config_path: Path | None = None,
+    *,
+    demo: bool = False,
+    remote: bool = False,
+) -> None:
+    """Run the portal until it ends; an error that ended it is raised (one line in main).
+    ``remote``: served over SSH (no file may be written on the server)."""
+    app = portal_app(db_url, config_path, demo=demo, remote=remote)
     app.settle_after_warm = True  # not before the first paint: a collection costs start-up time
     app.run()
     if app.fatal_error is not None:
@@ -176,7 +183,11 @@ def run_portal(db_url: str | None, config_path: Path | None = None, *, demo: boo
 
 
 def portal_app(
-    db_url: str | None, config_path: Path | None = None, *, demo: bool = False
+    db_url: str | None,
+    config_path: Path | None = None,
+    *,
+    demo: bool = False,
+    remote: bool = False,
 ) -> EtrakitApp:
     """The portal on the configured database, ready to run, at the least start-up cost.
 
@@ -192,13 +203,13 @@ def portal_app(
 
     url = db_url or env_setting("DATABASE_URL") or default_database_url()
     if config_path is not None or env_setting("CONFIG"):
-        return make_app(open_database(db_url, config_path), demo=demo)
+        return make_app(open_database(db_url, config_path), demo=demo, remote=remote)
     if check_schema_at(url, auto_upgrade=url == default_database_url()):
-        return make_app(lambda: open_database(url, migrate=True), demo=demo)
+        return make_app(lambda: open_database(url, migrate=True), demo=demo, remote=remote)
     # PostgreSQL (or a SQLite URL with options): its driver alone costs more than the whole
     # sign-in screen, so it is opened and its schema checked when the first key is pressed;
     # a schema that is behind then ends the portal with the same one-line refusal.
-    return make_app(lambda: open_database(url), demo=demo)
+    return make_app(lambda: open_database(url), demo=demo, remote=remote)
 
 
 # --------------------------------------------------------------------------- db

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
 def _run(*, demo: bool) -> None:
     from etrakit_tui.cli import run_portal
 
-    run_portal(None, demo=demo)
+    run_portal(None, demo=demo, remote=True)
 
 
 def _describe(exc: Exception) -> str:

@@ -117,6 +117,7 @@ class EtrakitApp(App[None]):
         *,
         demo: bool = False,
         jurisdiction_name: str | None = None,
+        remote: bool = False,
     ) -> None:
         """``database`` is ready, or a function that opens it (called in a thread worker
         once a key is pressed). ``jurisdiction_name`` is what the header shows before the
@@ -125,6 +126,9 @@ class EtrakitApp(App[None]):
         super().__init__()
         self._source = DatabaseSource(database)
         self.demo = demo
+        self.remote = remote
+        """Served to a visitor over SSH (``serve-ssh``, ``ssh-shell``): the session must never
+        write a file on the server (attachments are emailed instead of saved)."""
         self.actor: Actor | None = None
         self.signed_in_as: str | None = None
         ready = self._source.get() if self._source.ready else None
@@ -290,8 +294,13 @@ class EtrakitApp(App[None]):
 
 
 def make_app(
-    database: Database | DatabaseOpener, *, demo: bool = False, jurisdiction_name: str | None = None
+    database: Database | DatabaseOpener,
+    *,
+    demo: bool = False,
+    jurisdiction_name: str | None = None,
+    remote: bool = False,
 ) -> EtrakitApp:
     """The one app factory (CLI, SSH service and tests all use it): on a ready database, or
-    on a function that opens it when the first key is pressed (see :class:`EtrakitApp`)."""
-    return EtrakitApp(database, demo=demo, jurisdiction_name=jurisdiction_name)
+    on a function that opens it when the first key is pressed (see :class:`EtrakitApp`).
+    ``remote``: the portal is served over SSH (see :attr:`EtrakitApp.remote`)."""
+    return EtrakitApp(database, demo=demo, jurisdiction_name=jurisdiction_name, remote=remote)
