@@ -141,10 +141,11 @@ def test_first_sign_in_with_pin_then_the_pin_is_used_up(any_db: Database) -> Non
     row = company_row(any_db, issued.company.id)
     assert row.pin_hash is None and row.password_hash is not None
 
-    with pytest.raises(AuthenticationFailed, match="Sign-in failed"):
+    with pytest.raises(AuthenticationFailed, match="This PIN has just been used"):
         auth.set_initial_password(
             any_db, issued.company.id, issued.pin, "another pass 9", "another pass 9"
         )
+    assert company_row(any_db, issued.company.id).password_hash == row.password_hash
     assert fails(any_db, NAME, issued.pin) == GENERIC
     assert not auth.sign_in_company(any_db, NAME, PASSWORD).must_set_password
 
@@ -377,3 +378,137 @@ def test_login_picker_reads_an_index_range_not_the_whole_table(any_db: Database)
     with any_db.engine.connect() as conn:
         plan = " ".join(str(r) for r in conn.exec_driver_sql(explain + statement, params))
     assert "ix_company_name_upper" in plan, plan
+
+
+# --------------------------------------------------------------------------- PIN races
+
+
+def pin_used(db: Database) -> str:
+    return auth.pin_used_message(db.jurisdiction)
+
+
+def assert_no_failure_counted(db: Database, company_id: int | None) -> None:
+    assert company_id is not None
+    row = company_row(db, company_id)
+    assert (row.failed_logins, row.locked_until) == (0, None)
+    outcomes = {e.outcome for e in audit_rows(db, "sign_in") + audit_rows(db, "set_password")}
+    assert not outcomes & {"failed", "locked"}, outcomes
+
+
+def test_losing_the_race_for_the_pin_is_no_failed_sign_in(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loser read the account while the PIN was still there; the winner saves its
+    password before the loser's write: the loser is told, and nothing is counted."""
+    issued = register(any_db)
+    real_hash = auth.hash_secret
+    winner: list[auth.SignInResult] = []
+
+    def winner_goes_first(secret: str) -> str:
+        monkeypatch.setattr(auth, "hash_secret", real_hash)  # once: the loser's own hash
+        # the loser has read the account and verified the PIN: the winner saves first
+        winner.append(auth.set_initial_password(any_db, NAME, issued.pin, PASSWORD, PASSWORD))
+        return real_hash(secret)
+
+    monkeypatch.setattr(auth, "hash_secret", winner_goes_first)
+    with pytest.raises(AuthenticationFailed) as lost:
+        auth.set_initial_password(any_db, NAME, issued.pin, "another pass 9", "another pass 9")
+    assert str(lost.value) == pin_used(any_db)
+    assert winner[0].company_id == issued.company.id
+    assert auth.sign_in_company(any_db, NAME, PASSWORD).company_id == issued.company.id
+    assert_no_failure_counted(any_db, issued.company.id)
+    outcomes = [e.outcome for e in audit_rows(any_db, "set_password")]
+    assert outcomes == ["ok", "pin_used"]
+
+
+def test_signing_in_with_a_pin_another_session_just_used_says_so(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = register(any_db)
+    real_verify = auth.verify_secret
+    other: list[auth.SignInResult] = []
+
+    def other_session_saves_meanwhile(stored: str | None, secret: str) -> bool:
+        monkeypatch.setattr(auth, "verify_secret", real_verify)  # once: this sign-in's own
+        matched = real_verify(stored, secret)
+        other.append(auth.set_initial_password(any_db, NAME, secret, PASSWORD, PASSWORD))
+        return matched
+
+    monkeypatch.setattr(auth, "verify_secret", other_session_saves_meanwhile)
+    with pytest.raises(AuthenticationFailed) as lost:
+        auth.sign_in_company(any_db, NAME, issued.pin)
+    assert str(lost.value) == pin_used(any_db)
+    assert other and [e.outcome for e in audit_rows(any_db, "sign_in")] == ["pin_used"]
+    assert_no_failure_counted(any_db, issued.company.id)
+
+
+def test_two_saves_with_one_pin_at_once_one_wins_the_other_is_told(any_db: Database) -> None:
+    """Whichever wins (and whether the loser read before or after it): one password is set,
+    the other session is told the PIN was used, and the account counts no failure."""
+    issued = register(any_db)
+    start = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def save(password: str) -> None:
+        start.wait()
+        try:
+            auth.set_initial_password(any_db, NAME, issued.pin, password, password)
+            results[password] = "ok"
+        except AuthenticationFailed as exc:
+            results[password] = str(exc)
+
+    passwords = ("first pass word 1", "second pass word 2")
+    threads = [threading.Thread(target=save, args=(p,)) for p in passwords]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == sorted(["ok", pin_used(any_db)])
+    (won,) = [p for p, r in results.items() if r == "ok"]
+    assert auth.sign_in_company(any_db, NAME, won).company_id == issued.company.id
+    assert_no_failure_counted(any_db, issued.company.id)
+
+
+def test_a_used_pin_saved_twice_in_a_row_locks_nothing(db: Database) -> None:
+    issued = register(db)
+    auth.set_initial_password(db, NAME, issued.pin, PASSWORD, PASSWORD)
+    for _ in range(6):  # more than the lockout limit
+        with pytest.raises(AuthenticationFailed, match="This PIN has just been used"):
+            auth.set_initial_password(db, NAME, issued.pin, "another pass 9", "another pass 9")
+    assert_no_failure_counted(db, issued.company.id)
+    assert auth.sign_in_company(db, NAME, PASSWORD).company_id == issued.company.id
+
+
+# --------------------------------------------------------------------------- unknown names
+
+
+def test_an_unknown_name_is_audited_by_its_length_only(
+    db: Database, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A password typed into the name field never reaches the audit trail."""
+    from etrakit_tui.domain import staffdesk
+    from tests.unit.test_staffdesk import run_cli
+
+    typed = "Hunter2-Secret!"
+    company_with_password(db)
+    admin.add_staff(db, SYSTEM, "admin", "Dana Desk", "staff", "staffdesk2026")
+    assert fails(db, typed, PASSWORD) == GENERIC
+    assert fails(db, f"  {typed} ", "whatever") == GENERIC
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_staff(db, typed, "staffdesk2026")
+    with pytest.raises(AuthenticationFailed):
+        auth.set_initial_password(db, typed, "12345678", PASSWORD, PASSWORD)
+    fails(db, NAME, "not the password")  # a known name is recorded as typed
+
+    rows = audit_rows(db, "sign_in") + audit_rows(db, "set_password")
+    for row in rows:
+        assert typed not in f"{row.actor_name}|{row.target}|{row.detail}", row
+    targets = [r.target for r in audit_rows(db, "sign_in")]
+    assert targets[-4:] == ["unknown name (15 characters)"] * 3 + [NAME]
+    assert [r.target for r in audit_rows(db, "set_password")][-1] == targets[-2]
+
+    shown = staffdesk.audit_log(db, SYSTEM, action="sign_in").items
+    assert [r.target for r in shown][:4] == [NAME] + ["unknown name (15 characters)"] * 3
+    code, out, err = run_cli(["audit", "list", "--db", sqlite_url], capsys)
+    assert code == 0, err
+    assert typed not in out and out.count("unknown name (15 characters)") == 4

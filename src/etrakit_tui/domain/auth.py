@@ -12,7 +12,13 @@ How one sign-in runs, for companies and staff alike:
    incremented atomically in SQL and the lock set when it reaches the limit. The attempt is
    audited in the same transaction.
 
-Every failure raises :class:`AuthenticationFailed` with one generic message.
+Every failure raises :class:`AuthenticationFailed` with one generic message, but one: a
+valid single-use PIN that another sign-in has just used (two sign-ins with the PIN at once,
+or a "Save password" pressed twice) is no bad secret. It is neither counted as a failure nor
+audited as one (outcome ``pin_used``), and the message says what happened.
+
+A name that matches no account is never stored as typed (it may be a password typed into the
+wrong field): the audit trail says ``unknown name (N characters)``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import (
     ColumnElement,
@@ -57,6 +63,14 @@ PIN_DIGITS = 8
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+def pin_used_message(jurisdiction: Jurisdiction) -> str:
+    """For the loser of a race for a single-use PIN: no failure, just what happened."""
+    return (
+        "This PIN has just been used: sign in with the new password, "
+        f"or ask the {jurisdiction.division} for a new PIN."
+    )
+
+
 def company_failure_message(jurisdiction: Jurisdiction) -> str:
     """The one message for every failed company sign-in, whatever went wrong."""
     return (
@@ -83,6 +97,8 @@ class SignInResult:
 
     actor: Actor
     must_set_password: bool = False
+    theme: str | None = None
+    """The colour theme this account chose last (``None``: the portal's default)."""
 
     @property
     def company_id(self) -> int | None:
@@ -129,6 +145,7 @@ class _Account:
     locked_until: datetime | None
     disabled: bool
     kind: ActorKind
+    theme: str | None = None
 
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -149,6 +166,7 @@ def _company_from(row: Row[Any] | None) -> _Account | None:
         row.locked_until,
         row.disabled,
         ActorKind.COMPANY,
+        row.theme,
     )
 
 
@@ -177,7 +195,15 @@ def _staff_account(conn: Connection, username: str) -> _Account | None:
         return None
     kind = ActorKind.INSPECTOR if row.role == StaffRole.INSPECTOR.value else ActorKind.STAFF
     return _Account(
-        row.id, row.username, row.password_hash, None, None, row.locked_until, row.disabled, kind
+        row.id,
+        row.username,
+        row.password_hash,
+        None,
+        None,
+        row.locked_until,
+        row.disabled,
+        kind,
+        row.theme,
     )
 
 
@@ -281,6 +307,8 @@ def _settle(
         }
         if conn.execute(stmt.values(**values)).rowcount == 1:
             return "ok", verdict.reason
+        if verdict.column == "pin_hash" and _pin_gone(conn, table, account.id, verdict):
+            return PIN_USED, "PIN used by another sign-in meanwhile"
         verdict = _Verdict(False, verdict.column, None, "account changed during sign-in")
     if account is None or account.disabled:
         return "failed", verdict.reason
@@ -288,6 +316,16 @@ def _settle(
         return "locked", verdict.reason
     outcome, note = _count_failure(conn, table, account.id, now, jurisdiction)
     return outcome, "; ".join(x for x in (verdict.reason, note) if x)
+
+
+PIN_USED = "pin_used"
+"""Audit outcome of the loser of a race for a single-use PIN (not a failed sign-in)."""
+
+
+def _pin_gone(conn: Connection, table: Table, account_id: int, verdict: _Verdict) -> bool:
+    """After a verified PIN failed to settle: was the PIN consumed (or replaced) meanwhile?"""
+    stored = conn.execute(select(table.c.pin_hash).where(table.c.id == account_id)).scalar()
+    return stored != verdict.verified_hash
 
 
 def _rehash(verdict: _Verdict, secret: str) -> dict[str, Any]:
@@ -298,8 +336,25 @@ def _rehash(verdict: _Verdict, secret: str) -> dict[str, Any]:
     return {}
 
 
-def _target(typed: str) -> str:
+def _target(typed: str, account: _Account | None) -> str:
+    """What the audit trail names: the name as typed when it names an account; otherwise
+    only its length (an unknown "name" may be a password typed into the wrong field)."""
+    if account is None:
+        return unknown_name(typed)
     return defuse(typed)[:120]
+
+
+def unknown_name(typed: str) -> str:
+    """``unknown name (11 characters)``: how an unknown name is recorded, never as typed."""
+    count = len(typed)
+    return f"unknown name ({count} character{'' if count == 1 else 's'})"
+
+
+def _refuse(outcome: str, jurisdiction: Jurisdiction, failure: str) -> NoReturn:
+    """Raise for a sign-in that did not end ``ok``."""
+    if outcome == PIN_USED:
+        raise AuthenticationFailed(pin_used_message(jurisdiction))
+    raise AuthenticationFailed(failure)
 
 
 # --------------------------------------------------------------------------- sign-in
@@ -316,12 +371,13 @@ def sign_in_company(db: Database, company_name: str, secret: str) -> SignInResul
     with db.write() as s:
         outcome, detail = _settle(s, COMPANY, account, verdict, now, db.jurisdiction, extra)
         actor = account.actor() if outcome == "ok" and account else ANONYMOUS
-        audit.record(
-            s, actor, "sign_in", at=now, target=_target(typed), outcome=outcome, detail=detail
-        )
+        target = _target(typed, account)
+        audit.record(s, actor, "sign_in", at=now, target=target, outcome=outcome, detail=detail)
     if outcome != "ok" or account is None:
-        raise AuthenticationFailed(company_failure_message(db.jurisdiction))
-    return SignInResult(account.actor(), must_set_password=verdict.column == "pin_hash")
+        _refuse(outcome, db.jurisdiction, company_failure_message(db.jurisdiction))
+    return SignInResult(
+        account.actor(), must_set_password=verdict.column == "pin_hash", theme=account.theme
+    )
 
 
 def sign_in_staff(db: Database, username: str, password: str) -> SignInResult:
@@ -334,12 +390,11 @@ def sign_in_staff(db: Database, username: str, password: str) -> SignInResult:
     with db.write() as s:
         outcome, detail = _settle(s, STAFF, account, verdict, now, db.jurisdiction, extra)
         actor = account.actor() if outcome == "ok" and account else ANONYMOUS
-        audit.record(
-            s, actor, "sign_in", at=now, target=_target(typed), outcome=outcome, detail=detail
-        )
+        target = _target(typed, account)
+        audit.record(s, actor, "sign_in", at=now, target=target, outcome=outcome, detail=detail)
     if outcome != "ok" or account is None:
         raise AuthenticationFailed(STAFF_FAILURE)
-    return SignInResult(account.actor())
+    return SignInResult(account.actor(), theme=account.theme)
 
 
 def set_initial_password(
@@ -367,20 +422,30 @@ def set_initial_password(
         else {}
     )
     with db.write() as s:
-        outcome, detail = _settle(s, COMPANY, account, verdict, now, db.jurisdiction, consume)
+        if _pin_replaced_by_password(account):  # "Save password" twice: the first one won
+            outcome, detail = PIN_USED, "PIN already used: a password is set"
+        else:
+            outcome, detail = _settle(s, COMPANY, account, verdict, now, db.jurisdiction, consume)
         actor = account.actor() if outcome == "ok" and account else ANONYMOUS
+        typed = company_id if isinstance(company_id, str) else ""
         audit.record(
             s,
             actor,
             "set_password",
             at=now,
-            target=account.name if account else "",
+            target=account.name if account else _target(typed.strip(), None),
             outcome=outcome,
             detail=detail,
         )
     if outcome != "ok" or account is None:
-        raise AuthenticationFailed(company_failure_message(db.jurisdiction))
-    return SignInResult(account.actor())
+        _refuse(outcome, db.jurisdiction, company_failure_message(db.jurisdiction))
+    return SignInResult(account.actor(), theme=account.theme)
+
+
+def _pin_replaced_by_password(account: _Account | None) -> bool:
+    """The account's PIN is gone and a password is set: a first password was just saved.
+    Nothing is left to guess against, so this is no failed attempt (and locks nothing)."""
+    return account is not None and account.pin_hash is None and bool(account.password_hash)
 
 
 def check_session(db: Database, principal: Actor, last_activity_at: datetime) -> SessionState:
