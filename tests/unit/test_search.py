@@ -279,3 +279,41 @@ def test_an_address_fragment_matches_as_a_whole_not_word_by_word(any_db: Databas
     assert _numbers(any_db, mine, "THORN 3800", "address") == []
     assert _numbers(any_db, mine, "E FL", "address") == ["B1907-001"]
     assert _numbers(any_db, mine, "N AV", "address") == ["B1906-175"]
+
+
+# --------------------------------------------------------------------------- punctuation
+
+PUNCTUATION = ["--", "-", '""""', "%", "_", "*", "'", "\\", "- -", "%_%", "***", "'--"]
+
+
+@pytest.mark.parametrize("kind", ["auto", "address", "number"])
+def test_punctuation_alone_finds_nothing_and_never_fails(any_db: Database, kind: str) -> None:
+    mine, _, _ = _city(any_db)
+    for query in PUNCTUATION:
+        assert _numbers(any_db, mine, query, kind) == [], query
+
+
+def test_punctuation_matches_literally_in_an_address(any_db: Database) -> None:
+    mine, _, _ = _city(any_db)
+    Builder(any_db).permit("B2002-001", address="12 O'NEIL ST -- REAR 100%", apn="448-300-001")
+    for query in ("'", "--", "%", "O'NEIL", "-- REAR", "100%"):
+        assert _numbers(any_db, mine, query) == ["B2002-001"], query
+    for query in ("_", "*", "\\", '""""', "O_NEIL"):
+        assert _numbers(any_db, mine, query) == [], query
+
+
+@pytest.mark.parametrize("query", ["--", "-", "- - -"])
+def test_a_parcel_number_needs_a_digit(any_db: Database, query: str) -> None:
+    mine, _, _ = _city(any_db)
+    assert classify(query) is SearchKind.ADDRESS
+    with pytest.raises(ValidationFailed) as refused:
+        search_permits(any_db, mine, query, "apn")
+    assert refused.value.errors == {"query": "A parcel number has digits and dashes: 448-123-017."}
+
+
+@pytest.mark.parametrize("query", [" \t ", "\u3000", "\u00a0\u00a0"])
+def test_whitespace_alone_is_refused_on_both_engines(any_db: Database, query: str) -> None:
+    mine, _, _ = _city(any_db)
+    with pytest.raises(ValidationFailed) as refused:
+        search_permits(any_db, mine, query)
+    assert "query" in refused.value.errors

@@ -72,7 +72,7 @@ within roughly ``page x parcels / matches`` entries). Near where the two cost th
 10^5-10^6 permits."""
 
 _NUMBER_LIKE = re.compile(r"^[A-Z]\d{0,4}(-\d{0,3})?$")
-_APN_LIKE = re.compile(r"^[\d-]+$")
+_APN_LIKE = re.compile(r"^[\d-]*\d[\d-]*$")  # at least one digit: "--" is no parcel
 
 
 def search_examples() -> list[str]:
