@@ -26,7 +26,15 @@ from etrakit_tui.domain.mailer import deliver_pending
 from etrakit_tui.domain.models import Outbox, OutboxStatus
 from etrakit_tui.settings import SmtpSettings
 from etrakit_tui.tui import theme
-from tests.support.inspection_scene import ADDRESS, PERMIT, THU, Scene, build_scene, request
+from tests.support.inspection_scene import (
+    ADDRESS,
+    PERMIT,
+    THU,
+    Scene,
+    build_scene,
+    hemet,
+    request,
+)
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.forms_support import on_screen
 from tests.tui.test_inspector import enter_as, highlight, route_loaded
@@ -80,6 +88,8 @@ def fail_an_inspection(db: Database, scene: Scene) -> int:
     """Request ROUGH for Thursday, give it to Ana, and have Ana record FAILED."""
     (iid,) = request(db, scene.acme, PERMIT, ("ROUGH", THU, "AM"))
     assign_inspector(db, scene.clerk, iid, "ana")
+    assert isinstance(db.clock, FixedClock)
+    db.clock.set(hemet(2026, 11, 19, 9))  # Thursday: a result waits for the inspection's day
     view = record_result(db, scene.ana, iid, "FAILED", COMMENTS)
     assert view.status == "FAILED"
     return iid
@@ -173,10 +183,9 @@ async def test_the_inspector_screen_sends_the_email_right_after_the_result(
     monkeypatch.setenv("ETRAKIT_SMTP_SENDER", SENDER)
     monkeypatch.setenv(theme.STATE_ENV, str(tmp_path / "state"))
     app = make_demo_app(tmp_path, clock)
+    clock.set(hemet(2026, 11, 19, 9))  # Thursday: the day of the demo's A1806-065 inspection
     async with app.run_test(size=(80, 24)) as pilot:
         await enter_as(pilot, auth.sign_in_staff(app.database, "inspector", "inspect2026"))
-        await route_loaded(pilot, "Wed 11/18/2026")
-        await pilot.press("n")
         screen = await route_loaded(pilot, "Thu 11/19/2026")
         await highlight(pilot, screen, "A1806-065")
         await pilot.press("enter")

@@ -7,6 +7,8 @@ requestable day is Thu 11/19/2026 and the last Wed 11/25/2026.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -14,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
 from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.inspections import ContactInfo, RequestedItem, request_inspections
 from etrakit_tui.domain.models import (
     AuditEvent,
@@ -131,3 +133,17 @@ def audit_lines(db: Database, action: str, outcome: str | None = None) -> list[A
 def hemet(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
     """The aware UTC instant of a wall-clock time in Hemet (for ``clock.set``)."""
     return datetime(y, m, d, hh, mm, tzinfo=DEFAULT_JURISDICTION.zone).astimezone(UTC)
+
+
+@contextmanager
+def on_the_day(db: Database, day: date = THU, hh: int = 9) -> Iterator[None]:
+    """The clock at ``hh``:00 in Hemet on ``day`` (a result is recorded on or after the
+    inspection's day), then back where it stood."""
+    clock = db.clock
+    assert isinstance(clock, FixedClock)
+    before = clock.now()
+    clock.set(hemet(day.year, day.month, day.day, hh))
+    try:
+        yield
+    finally:
+        clock.set(before)

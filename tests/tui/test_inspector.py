@@ -29,6 +29,7 @@ from etrakit_tui.tui.homes import home_for
 from etrakit_tui.tui.screens.route import RouteScreen
 from etrakit_tui.tui.screens.route_visit import InspectionScreen, ResultScreen
 from tests.support.injection import CORPUS, SHORT_CORPUS, assert_inert_output, shown_form
+from tests.support.inspection_scene import hemet
 from tests.tui.conftest import make_demo_app, sign_in, type_text, until
 from tests.tui.forms_support import flat, on_screen, text_of
 
@@ -176,15 +177,7 @@ async def test_failed_result_reaches_the_contractor_in_another_app(
         assert isinstance(result, ResultScreen)
         await pilot.press("ctrl+s")  # no result chosen yet
         await until(pilot, lambda: "Choose a result first." in flat(pilot), "a refusal")
-        radio = result.query_one(RadioSet)
-        for _ in range(6):  # arrow to "Failed" and mark it
-            if radio._selected == 2:
-                break
-            await pilot.press("down")
-        await pilot.press("enter")
-        assert "Chosen: FAILED" in flat(pilot)
-        await pilot.press("tab")
-        await type_text(pilot, COMMENTS)
+        await choose_failed(pilot, result)
         await pilot.press("ctrl+s")
         await on_screen(pilot, "ConfirmResultScreen")
         assert "Record FAILED?" in flat(pilot)
@@ -193,6 +186,23 @@ async def test_failed_result_reaches_the_contractor_in_another_app(
         await on_screen(pilot, "ResultScreen")
         assert "Chosen: FAILED" in flat(pilot) and COMMENTS[:30] in flat(pilot)
         assert inspection_row(app.database, PLAN_CHECK).status == "SCHEDULED"
+        await pilot.press("ctrl+s")
+        await on_screen(pilot, "ConfirmResultScreen")
+        await pilot.press("y")  # still Wednesday: Thursday's inspection has no result yet
+        await on_screen(pilot, "InspectionScreen")
+        early = (
+            "Not recorded: This inspection is scheduled for Thu 11/19/2026; "
+            "record its result on or after that day."
+        )
+        await until(pilot, lambda: early in flat(pilot), "the refusal")
+        assert inspection_row(app.database, PLAN_CHECK).status == "SCHEDULED"
+
+        clock.set(hemet(2026, 11, 19, 0, 0))  # midnight in Hemet: the inspection's day
+        await pilot.press("r")
+        await on_screen(pilot, "ResultScreen")
+        result = app.screen
+        assert isinstance(result, ResultScreen)
+        await choose_failed(pilot, result)
         await pilot.press("ctrl+s")
         await on_screen(pilot, "ConfirmResultScreen")
         await pilot.press("y")
@@ -226,6 +236,19 @@ async def test_failed_result_reaches_the_contractor_in_another_app(
             assert "FINAL" in words and "Inspector: RAY DELGADO" in words
             assert COMMENTS in words
             other.database.dispose()
+
+
+async def choose_failed(pilot: Pilot[Any], result: ResultScreen) -> None:
+    """On the result form: arrow to "Failed", mark it, and type the comments."""
+    radio = result.query_one(RadioSet)
+    for _ in range(6):
+        if radio._selected == 2:
+            break
+        await pilot.press("down")
+    await pilot.press("enter")
+    assert "Chosen: FAILED" in flat(pilot)
+    await pilot.press("tab")
+    await type_text(pilot, COMMENTS)
 
 
 async def inspections_tab(pilot: Pilot[Any]) -> None:

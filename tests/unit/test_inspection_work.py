@@ -30,6 +30,7 @@ from tests.support.inspection_scene import (
     build_scene,
     count,
     hemet,
+    on_the_day,
     request,
 )
 
@@ -282,9 +283,13 @@ def test_route_lists_the_inspectors_day_am_first(db: Database, scene: Scene) -> 
 # --------------------------------------------------------------------------- results
 
 
-def scheduled(db: Database, scene: Scene, inspector: str = "ana") -> int:
+def scheduled(db: Database, scene: Scene, inspector: str = "ana", *, today: bool = True) -> int:
+    """Thursday's inspection, assigned; the clock moves to Thursday 09:00 (``today``)."""
     (iid,) = request(db, scene.acme, PERMIT, ("ROUGH", THU, "AM"))
     assign_inspector(db, scene.clerk, iid, inspector)
+    if today:
+        assert isinstance(db.clock, FixedClock)
+        db.clock.set(hemet(2026, 11, 19, 9))
     return iid
 
 
@@ -378,6 +383,49 @@ def test_cancel_assign_and_result_on_postgres(pg_db: Database) -> None:
     assert [a.inspection_id for a in assign_inspections(pg_db, SYSTEM, THU).assigned] == [iid]
     inspector = inspection(pg_db, iid).inspector_id
     who = scene.ana if inspector == scene.ana.id else scene.ben
-    record_result(pg_db, who, iid, "FAILED", "Redo")
+    with on_the_day(pg_db, THU):
+        record_result(pg_db, who, iid, "FAILED", "Redo")
     assert count(pg_db, Outbox) == 1
     assert booked(pg_db, "NORTH", THU, "AM") == 0 and booked(pg_db, "NORTH", THU, "PM") == 0
+
+
+# --------------------------------------------------------------------------- not before the day
+
+
+def test_a_result_waits_for_the_inspections_day(
+    db: Database, scene: Scene, clock: FixedClock
+) -> None:
+    iid = scheduled(db, scene, today=False)
+    clock.set(hemet(2026, 11, 18, 23, 59))  # Wednesday night in Hemet (Thursday in UTC)
+    for result in ("PASSED", "FAILED", "PARTIAL", "CORRECTION", "NOT READY"):
+        with pytest.raises(RuleViolation) as early:
+            record_result(db, scene.ana, iid, result, "Done early?")
+        assert str(early.value) == (
+            "This inspection is scheduled for Thu 11/19/2026; "
+            "record its result on or after that day."
+        )
+        assert early.value.field == "status"
+    assert inspection(db, iid).status == "SCHEDULED"
+    assert booked(db, "NORTH", THU, "AM") == 1 and count(db, Outbox) == 0
+    assert len(audit_lines(db, "inspection_resulted", "refused")) == 5
+
+    clock.set(hemet(2026, 11, 19, 0, 0))  # midnight: the day has come
+    assert record_result(db, scene.ana, iid, "PASSED", "").status == "PASSED"
+
+
+def test_a_future_inspection_may_still_be_cancelled(db: Database, scene: Scene) -> None:
+    iid = scheduled(db, scene, today=False)  # Wednesday, for Thursday
+    assert record_result(db, scene.ana, iid, "CANCELLED", "Site closed").status == "CANCELLED"
+    assert booked(db, "NORTH", THU, "AM") == 0
+
+
+@pytest.mark.postgres
+def test_a_result_waits_for_the_day_on_postgres(pg_db: Database) -> None:
+    scene = build_scene(pg_db)
+    iid = scheduled(pg_db, scene, today=False)
+    assert isinstance(pg_db.clock, FixedClock)
+    pg_db.clock.set(hemet(2026, 11, 18, 23, 59))
+    with pytest.raises(RuleViolation, match="scheduled for Thu 11/19/2026"):
+        record_result(pg_db, scene.clerk, iid, "PASSED")
+    pg_db.clock.set(hemet(2026, 11, 19, 0, 0))
+    assert record_result(pg_db, scene.clerk, iid, "PASSED").status == "PASSED"

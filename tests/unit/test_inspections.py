@@ -46,6 +46,7 @@ from tests.support.inspection_scene import (
     build_scene,
     count,
     hemet,
+    on_the_day,
     request,
     snapshot,
 )
@@ -72,7 +73,8 @@ def refused(
 
 def pass_inspection(db: Database, scene: Scene, code: str) -> None:
     (iid,) = request(db, scene.acme, PERMIT, (code, THU, "AM"))
-    record_result(db, scene.clerk, iid, InspectionStatus.PASSED)
+    with on_the_day(db, THU):
+        record_result(db, scene.clerk, iid, InspectionStatus.PASSED)
 
 
 # --------------------------------------------------------------------------- success
@@ -218,7 +220,8 @@ def test_a_type_already_passed_is_refused(db: Database, scene: Scene) -> None:
 
 def test_a_failed_type_may_be_requested_again(db: Database, scene: Scene) -> None:
     (iid,) = request(db, scene.acme, PERMIT, ("ROUGH", THU, "AM"))
-    record_result(db, scene.clerk, iid, "FAILED", "Missing bonding")
+    with on_the_day(db, THU):
+        record_result(db, scene.clerk, iid, "FAILED", "Missing bonding")
     assert len(request(db, scene.acme, PERMIT, ("ROUGH", FRI, "AM"))) == 1
 
 

@@ -9,6 +9,7 @@ predicted by the model, so a rule that lets through what it should refuse fails 
 from __future__ import annotations
 
 import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,7 +47,7 @@ from tests.support.factories import (
     make_staff,
     staff_actor,
 )
-from tests.support.inspection_scene import CONTACT
+from tests.support.inspection_scene import CONTACT, on_the_day
 
 CAPACITY = 2
 PERMITS = {"B2610-001": "NORTH", "B2610-002": "NORTH", "B2610-003": "NORTH", "B2610-004": "SOUTH"}
@@ -189,12 +190,17 @@ def make_machine(template: Path, workdir: Path) -> type[RuleBasedStateMachine]:
         def result(self, data: st.DataObject, result: str) -> None:
             iid = data.draw(st.sampled_from(sorted(self.model)))
             was_open = self.model[iid].status in OPEN
+            # before the inspection's day only CANCELLED may be recorded
+            on_its_day = data.draw(st.booleans())
+            allowed = on_its_day or result == "CANCELLED"
+            when = on_the_day(self.db, self.model[iid].day) if on_its_day else nullcontext()
             try:
-                record_result(self.db, self.clerk, iid, result, "noted")
+                with when:
+                    record_result(self.db, self.clerk, iid, result, "noted")
             except RuleViolation:
-                assert not was_open
+                assert not (was_open and allowed)
                 return
-            assert was_open
+            assert was_open and allowed
             self.model[iid].status = result
 
         # ------------------------------------------------------------- invariants

@@ -258,7 +258,8 @@ def record_result(
 
     PASSED restarts the permit's expiry (local today + ``expiry_days``). FAILED and
     CORRECTION queue the failed-inspection email in this same transaction. The result
-    gives the slot's place back. Anyone else: ``NotFound``.
+    gives the slot's place back. Anyone else: ``NotFound``. Before the inspection's day
+    (in the jurisdiction's time zone) only CANCELLED may be recorded.
     """
     j, now = db.jurisdiction, db.now()
     with (
@@ -279,6 +280,13 @@ def record_result(
         if inspection.status not in OPEN:
             raise RuleViolation(
                 f"A result is already recorded for this inspection ({inspection.status}).",
+                field="status",
+            )
+        day = inspection.requested_date
+        if result is not InspectionStatus.CANCELLED and day > local_today(j, now):
+            raise RuleViolation(
+                f"This inspection is scheduled for {format_day(day)}; "
+                "record its result on or after that day.",
                 field="status",
             )
         inspection.status = result.value
