@@ -1,5 +1,5 @@
 """*Permit #A1806-065*, driven by keys: every tab and what it says, the Reviews sort keys and
-*More Info*, the fees and request keys, and the attachments (picture, text, save as)."""
+*More Info*, the fees and request keys (the attachments: ``test_attachments.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlmodel import col, select
-from textual.widgets import Input, Static, TabbedContent
+from textual.widgets import TabbedContent
 
 from etrakit_tui.domain import auth, permits
 from etrakit_tui.domain.db import Database, FixedClock
@@ -18,14 +17,8 @@ from etrakit_tui.domain.models import Attachment, Permit
 from etrakit_tui.domain.readmodels import PermitDetail, ReviewSort
 from etrakit_tui.domain.reviews import sort_reviews
 from etrakit_tui.tui.app import EtrakitApp
-from etrakit_tui.tui.screens.attachments import (
-    AttachmentViewer,
-    SaveAttachmentScreen,
-    safe_filename,
-)
 from etrakit_tui.tui.screens.permit import PermitScreen
 from etrakit_tui.tui.screens.reviews import ReviewNotesScreen, ReviewsPane
-from etrakit_tui.tui.widgets.cell_image import UPPER_HALF
 from tests.support.injection import screen_text
 from tests.tui.conftest import make_demo_app, sign_in, until
 
@@ -214,71 +207,3 @@ async def test_request_key_explains_when_not_offered(tmp_path: Path, clock: Fixe
         assert "Request is not offered on A1806-065; contact the City of Hemet" in text
         assert "on hold" in text
         assert isinstance(app.screen, PermitScreen)
-
-
-async def test_attachments_picture_text_and_save_as(
-    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(home))
-    app = make_demo_app(tmp_path, clock)
-    add_text_attachment(app.database)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_permit(pilot, app)
-        await until(pilot, lambda: app.screen.query("#attachments"), "the attachments")
-        await until(pilot, lambda: app.focused is app.screen.query_one("#attachments"), "focus")
-
-        await pilot.press("enter")  # IMG_5427.JPG: a cell picture
-        await until(pilot, lambda: isinstance(app.screen, AttachmentViewer), "the viewer")
-        viewer = app.screen
-        await until(pilot, lambda: viewer.kind == "image", "the picture")
-        picture = viewer.query_one("#viewer-content", Static).visual
-        assert UPPER_HALF in screen_text(app)
-        assert "IMG_5427.JPG" in screen_text(app)
-        assert picture is not None
-        await pilot.press("escape")
-
-        await pilot.press("down", "down", "enter")  # NOTICE.txt: text, shown as text
-        await until(pilot, lambda: isinstance(app.screen, AttachmentViewer), "the viewer")
-        viewer = app.screen
-        await until(pilot, lambda: viewer.kind == "text", "the text")
-        text = screen_text(app)
-        assert "CORRECTION NOTICE" in text and "Remove the temporary handrail." in text
-
-        target = home / "Downloads" / "NOTICE.txt"
-        target.parent.mkdir(parents=True)
-        target.write_bytes(b"old")
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SaveAttachmentScreen), "save as")
-        field = app.screen.query_one("#save-path", Input)
-        assert field.value == "~/Downloads/NOTICE.txt"  # the safe default
-        await pilot.press("enter")
-        message = app.screen.query_one("#save-message", Static)
-        await until(pilot, lambda: "already exists" in str(message.content), "the refusal")
-        assert "Press Enter again to replace it." in str(message.content)
-        assert target.read_bytes() == b"old"  # not overwritten without confirmation
-        await pilot.press("enter")  # confirmed: replace it
-        await until(pilot, lambda: isinstance(app.screen, AttachmentViewer), "saved")
-        assert target.read_bytes() == NOTICE.encode()
-        assert "Saved to" in flat(app)
-
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SaveAttachmentScreen), "save as")
-        await pilot.press("ctrl+u")  # another path: a folder, refused in words
-        await pilot.press(*str(home))
-        await pilot.press("enter")
-        message = app.screen.query_one("#save-message", Static)
-        await until(pilot, lambda: "is a folder; add a file name." in str(message.content), "why")
-        await pilot.press("escape")
-        assert isinstance(app.screen, AttachmentViewer)
-
-
-def test_safe_filename_keeps_files_where_they_are_put() -> None:
-    assert safe_filename("IMG_5427.JPG") == "IMG_5427.JPG"
-    assert safe_filename("../../etc/passwd") == "passwd"
-    assert safe_filename("..\\..\\boot.ini") == "boot.ini"
-    assert safe_filename(".bashrc") == "bashrc"
-    assert safe_filename("\x1b[2Jx\u202e.txt") == "2Jx_.txt"  # no control or bidi marks
-    assert safe_filename("") == "attachment"
-    assert len(safe_filename("a" * 500 + ".pdf")) == 100
-    assert safe_filename("a" * 500 + ".pdf").endswith(".pdf")

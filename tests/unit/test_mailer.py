@@ -13,10 +13,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from etrakit_tui.domain.actors import Actor
 from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.errors import RuleViolation
 from etrakit_tui.domain.mailer import backoff, deliver_pending
-from etrakit_tui.domain.models import Outbox, OutboxStatus
+from etrakit_tui.domain.models import Company, Outbox, OutboxStatus
+from etrakit_tui.domain.permits import email_attachment
 from etrakit_tui.settings import SmtpSettings
+from tests.support.readside import Builder
 
 
 class Inbox:
@@ -134,3 +138,74 @@ def test_no_smtp_host_leaves_rows_pending(db: Database) -> None:
     with db.read() as session:
         (row,) = session.exec(select(Outbox)).all()
     assert "no SMTP host configured" in row.last_error
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def emailed_plan(
+    db: Database, data: bytes, content_type: str, filename: str
+) -> tuple[int, Actor, int]:
+    """ACME asks for a file of its permit by email: the outbox row's id, ACME, the file's id."""
+    build = Builder(db)
+    acme = build.company("ACME ELECTRIC INC")
+    with db.write() as session:
+        company = session.get(Company, acme.id)
+        assert company is not None
+        company.email = "office@acme.example"
+        session.add(company)
+    pid = build.permit("B2611-100", companies=(acme,), address="3800 THORN ST")
+    attachment = build.attachment(pid, filename, data, content_type)
+    assert email_attachment(db, acme, attachment) == "office@acme.example"
+    with db.read() as session:
+        (row,) = session.exec(select(Outbox)).all()
+    assert row.id is not None
+    return row.id, acme, attachment
+
+
+def attached(mail: Message) -> list[Message]:
+    assert mail.is_multipart()
+    return [part for part in mail.walk() if part.get_filename()]
+
+
+def test_an_attachment_email_carries_the_file_bytes_intact_once(
+    db: Database, smtp: SmtpSettings, inbox: Inbox
+) -> None:
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\r\n.\r\n\x00end"
+    outbox_id, _, _ = emailed_plan(db, data, "application/pdf", "..\\..\\site\x1b]0;x plan.pdf")
+
+    assert deliver_pending(db, smtp).sent == 1
+    assert deliver_pending(db, smtp).sent == 0
+
+    (mail,) = inbox.messages
+    assert mail["To"] == "office@acme.example"
+    assert mail["Message-ID"] == f"<outbox-{outbox_id}@hemet.example>"
+    body = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    assert "Dear ACME ELECTRIC INC," in body.get_payload(decode=True).decode()
+    (part,) = attached(mail)
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_filename() == "site_0_x plan.pdf"  # no folders, no escape sequence
+    assert part.get_payload(decode=True) == data
+    assert outbox_row(db, outbox_id).status == OutboxStatus.SENT.value
+
+
+def test_an_odd_content_type_goes_as_plain_bytes(
+    db: Database, smtp: SmtpSettings, inbox: Inbox
+) -> None:
+    emailed_plan(db, b"<html>not for a mail reader</html>", "multipart/mixed; x", "page.htm")
+    assert deliver_pending(db, smtp).sent == 1
+    (part,) = attached(inbox.messages[0])
+    assert part.get_content_type() == "application/octet-stream"
+    assert part.get_payload(decode=True) == b"<html>not for a mail reader</html>"
+
+
+def test_once_sent_the_same_file_can_be_asked_for_again(
+    db: Database, smtp: SmtpSettings, inbox: Inbox
+) -> None:
+    _, acme, plan = emailed_plan(db, b"plan", "text/plain", "plan.txt")
+    with pytest.raises(RuleViolation, match="already waiting"):
+        email_attachment(db, acme, plan)
+    assert deliver_pending(db, smtp).sent == 1
+    assert email_attachment(db, acme, plan) == "office@acme.example"
+    assert deliver_pending(db, smtp).sent == 1
+    assert len(inbox.messages) == 2

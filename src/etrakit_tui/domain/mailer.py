@@ -11,10 +11,14 @@ This sender:
 
 Each message carries ``Message-ID: <outbox-N@...>`` so a receiving system can drop a
 duplicate should a crash fall between the server's acceptance and our commit.
+
+A row with ``attachment_id`` carries that attachment: its bytes are read from the attachment
+table when the row is sent, and attached (base64) under its sanitised name and content type.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -26,13 +30,28 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel import col
 
 from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import Outbox, OutboxStatus
+from etrakit_tui.domain.models import Attachment, Outbox, OutboxStatus
+from etrakit_tui.filenames import safe_filename
 from etrakit_tui.settings import SmtpSettings
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+_MIME_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class MailAttachment:
+    """A file to attach: its name as stored, its content type and its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class AttachmentMissing(LookupError):
+    """The row's attachment is no longer in the database: the row cannot be sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +90,20 @@ def _claim(db: Database, outbox_id: int) -> Outbox | None:
         return session.get(Outbox, outbox_id)
 
 
-def build_message(row: Outbox, sender: str) -> EmailMessage:
+def mime_type(content_type: str) -> tuple[str, str]:
+    """``(maintype, subtype)`` of a stored content type; ``application/octet-stream`` for
+    anything that is not a plain, well-formed type."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    main, slash, sub = kind.partition("/")
+    plain = main not in ("multipart", "message")
+    if slash and plain and _MIME_TOKEN.fullmatch(main) and _MIME_TOKEN.fullmatch(sub):
+        return main, sub
+    return "application", "octet-stream"
+
+
+def build_message(
+    row: Outbox, sender: str, attachment: MailAttachment | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_addr
@@ -80,7 +112,24 @@ def build_message(row: Outbox, sender: str) -> EmailMessage:
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<outbox-{row.id}@{domain}>"
     message.set_content(row.body)
+    if attachment is not None:
+        maintype, subtype = mime_type(attachment.content_type)
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=safe_filename(attachment.filename),
+        )
     return message
+
+
+def load_attachment(db: Database, attachment_id: int) -> MailAttachment:
+    """The attachment of an outbox row, read now (raises :class:`AttachmentMissing`)."""
+    with db.read() as session:
+        found = session.get(Attachment, attachment_id)
+        if found is None:
+            raise AttachmentMissing(f"attachment {attachment_id} no longer exists")
+        return MailAttachment(found.filename, found.content_type, found.data or b"")
 
 
 def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
@@ -121,7 +170,13 @@ def deliver_pending(db: Database, smtp: SmtpSettings, *, limit: int = 100) -> De
         if row is None:
             continue  # another sender has it
         try:
-            send_message(smtp, build_message(row, smtp.sender))
+            attached = load_attachment(db, row.attachment_id) if row.attachment_id else None
+        except AttachmentMissing as exc:  # nothing to retry: give up on the row at once
+            failed += 1
+            _record_failure(db, outbox_id, MAX_ATTEMPTS, f"{type(exc).__name__}: {exc}")
+            continue
+        try:
+            send_message(smtp, build_message(row, smtp.sender, attached))
         except (OSError, smtplib.SMTPException) as exc:
             failed += 1
             _record_failure(db, outbox_id, row.attempts, f"{type(exc).__name__}: {exc}")

@@ -2,7 +2,8 @@
 
 A change that should send an email adds an :class:`~etrakit_tui.domain.models.Outbox` row
 in the SAME transaction, so the email exists exactly when the change does. A separate sender
-(SMTP, later) delivers pending rows.
+(``mailer``) delivers pending rows. A row may carry an attachment (``attachment_id``): the
+sender reads its bytes from the attachment table when it sends.
 
 Everything in an email is plain text. Header values (the subject, the address) are made
 single-line here so stored data can never inject headers; the body drops control
@@ -53,10 +54,14 @@ def body_text(value: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or not _is_control(ch))
 
 
-def queue_email(session: Session, draft: EmailDraft, *, at: datetime) -> Outbox:
-    """Add ``draft`` to the Outbox in the caller's transaction; returns the (flushed) row."""
+def queue_email(
+    session: Session, draft: EmailDraft, *, at: datetime, attachment_id: int | None = None
+) -> Outbox:
+    """Add ``draft`` to the Outbox in the caller's transaction; returns the (flushed) row.
+    ``attachment_id``: the attachment the email carries (read when it is sent)."""
     row = Outbox(
         created_at=at,
+        attachment_id=attachment_id,
         to_addr=header_text(draft.to, MAX_ADDRESS),
         subject=header_text(draft.subject, MAX_SUBJECT),
         body=body_text(draft.body),
@@ -105,5 +110,35 @@ def failed_inspection_email(
         "",
         "You receive this email because failed inspection notification is on in your",
         "profile. Turn it off there to stop these emails.",
+    ]
+    return EmailDraft(to=to, subject=subject, body="\n".join(lines))
+
+
+def attachment_email(
+    j: Jurisdiction,
+    *,
+    to: str,
+    company_name: str,
+    permit_number: str,
+    address: str,
+    filename: str,
+    size: int,
+) -> EmailDraft:
+    """The email carrying a permit's attachment to the company that asked for it (the file
+    itself is attached by the sender)."""
+    subject = f"Permit {permit_number}: {filename}"
+    lines = [
+        f"Dear {company_name},",
+        "",
+        f"Attached is {filename}, a file on permit {permit_number}, as requested in the",
+        f"{j.name} permit portal.",
+        "",
+        f"Permit:      {permit_number}",
+        f"Address:     {address or '-'}",
+        f"File:        {filename} ({size} bytes)",
+        "",
+        f"You receive this email because someone signed in as {company_name} asked the",
+        "portal to send this file to the company's profile address.",
+        f"Questions? Call the {j.name} {j.division} at {j.phone} or write to {j.email}.",
     ]
     return EmailDraft(to=to, subject=subject, body="\n".join(lines))

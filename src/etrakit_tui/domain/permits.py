@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, tuple_
 from sqlmodel import Session, col, select
 
+from etrakit_tui.domain import audit
 from etrakit_tui.domain.access import (
     permit_for,
     permit_scoped,
@@ -32,18 +33,24 @@ from etrakit_tui.domain.actors import Actor, ActorKind
 from etrakit_tui.domain.calendar import local_today
 from etrakit_tui.domain.dashboard_read import company_first_pages
 from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.errors import RuleViolation
 from etrakit_tui.domain.fees import fees_due_expr
+from etrakit_tui.domain.inspection_common import audited_refusals
 from etrakit_tui.domain.inspections import can_request, has_inspection_types_expr
 from etrakit_tui.domain.models import (
     OPEN_INSPECTION_STATUSES,
     Attachment,
+    Company,
     Inspection,
     InspectionType,
+    Outbox,
+    OutboxStatus,
     Parcel,
     Permit,
     PermitStatus,
     StaffUser,
 )
+from etrakit_tui.domain.notify import MAX_ADDRESS, attachment_email, header_text, queue_email
 from etrakit_tui.domain.permit_read import (
     attachment_rows,
     condition_rows,
@@ -68,10 +75,14 @@ from etrakit_tui.domain.readmodels import (
     ViewerFlags,
 )
 from etrakit_tui.domain.reviews import sort_reviews
+from etrakit_tui.filenames import safe_filename
 
 RECORD_TYPE = "PERMIT"
 CLOSED_STATUSES = (PermitStatus.FINALED, PermitStatus.EXPIRED, PermitStatus.VOID)
 MAX_PAGE = 500
+MAX_EMAIL_ATTACHMENT_BYTES = 10 * 1024 * 1024
+"""Attachments larger than this (10 MB) are not emailed."""
+NO_COMPANY_EMAIL = "Your company profile has no email address; add one on the Profile screen."
 
 
 def today(db: Database) -> date:
@@ -444,3 +455,56 @@ def attachment_content(db: Database, actor: Actor, attachment_id: int) -> tuple[
     with db.read() as session:
         attachment, _ = scoped_row(session, actor, Attachment, attachment_id, what="attachment")
         return attachment.filename, attachment.content_type, attachment.data or b""
+
+
+@permit_scoped
+def email_attachment(db: Database, actor: Actor, attachment_id: int) -> str:
+    """Queue an email carrying the attachment to the actor's company profile address (the
+    outbox sends it once); returns that address. One transaction with its audit line.
+
+    Refused: an attachment the company may not see (``NotFound``, like a missing one); a
+    staff or inspector account, a company without an email address, a file over
+    :data:`MAX_EMAIL_ATTACHMENT_BYTES`, or the same file still waiting to go to the same
+    address (:class:`RuleViolation`). Every refusal is audited."""
+    target = f"attachment {attachment_id}"
+    with audited_refusals(db, actor, "attachment_emailed", target), db.write() as s:
+        attachment, permit = scoped_row(s, actor, Attachment, attachment_id, what="attachment")
+        if not actor.is_company:
+            raise RuleViolation(
+                "Attachments are emailed to a company's profile address; this account has none."
+            )
+        locked = select(Company).where(col(Company.id) == actor.id).with_for_update()
+        company = s.exec(locked.execution_options(populate_existing=True)).one()
+        to = header_text(company.email, MAX_ADDRESS)
+        if not to:
+            raise RuleViolation(NO_COMPANY_EMAIL)
+        name = safe_filename(attachment.filename)
+        size = len(attachment.data or b"")
+        if size > MAX_EMAIL_ATTACHMENT_BYTES:
+            limit = MAX_EMAIL_ATTACHMENT_BYTES // (1024 * 1024)
+            raise RuleViolation(
+                f"{name} is {size / (1024 * 1024):.1f} MB; files over {limit} MB are not "
+                f"emailed. Call the {db.jurisdiction.division} at {db.jurisdiction.phone}."
+            )
+        waiting = select(col(Outbox.id)).where(
+            col(Outbox.attachment_id) == attachment_id,
+            col(Outbox.to_addr) == to,
+            col(Outbox.status) == OutboxStatus.PENDING.value,
+        )
+        if s.exec(waiting).first() is not None:
+            raise RuleViolation(f"{name} is already waiting to be emailed to {to}.")
+        site = s.get(Parcel, permit.parcel_id) if permit.parcel_id else None
+        draft = attachment_email(
+            db.jurisdiction,
+            to=to,
+            company_name=company.name,
+            permit_number=permit.number,
+            address=site.address if site else "",
+            filename=name,
+            size=size,
+        )
+        now = db.now()
+        queue_email(s, draft, at=now, attachment_id=attachment_id)
+        detail = f"{name} ({size} bytes) to {to}"
+        audit.record(s, actor, "attachment_emailed", at=now, target=permit.number, detail=detail)
+        return to

@@ -1,44 +1,50 @@
-"""Attachments (SPEC §2.10): the list on *Permit Info*, a viewer, and "save as".
+"""Attachments (SPEC §2.10): the list on *Permit Info* and a viewer that can save or email.
 
-* :class:`AttachmentTable` lists name, size and upload date; Enter opens the viewer, ``s``
-  saves.
+* :class:`AttachmentTable` lists name, size and upload date; Enter opens the viewer; ``s``
+  (local portal only) opens it and saves at once.
 * :class:`AttachmentViewer` shows text files as inert, scrollable text and images as a cell
-  picture (colour half blocks; grey shades under ``NO_COLOR``); anything else can be saved.
-* :class:`SaveAttachmentScreen` asks for a path (prefilled with ``~/Downloads/<safe name>``),
-  refuses to overwrite an existing file until the user confirms, and says what went wrong
-  in words. The file is written where the portal runs (on the server, over SSH).
+  picture (colour half blocks; grey shades under ``NO_COLOR``).
+
+Where the file goes depends on where the portal runs (``EtrakitApp.remote``):
+
+* **over SSH** nothing is ever written on the server: ``e`` emails the attachment to the
+  signed-in company's profile address (:func:`permits.email_attachment`, sent once by the
+  outbox), and ``s`` only says why there is no saving;
+* **locally** ``s`` saves it into the user's Downloads folder under its own sanitised name,
+  never over an existing file (:func:`etrakit_tui.tui.downloads.save_download`); ``e``
+  emails it as well, for a company. No path is ever typed.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from etrakit_tui.domain import permits
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import AttachmentRow
-from etrakit_tui.text import defuse
+from etrakit_tui.tui.downloads import SaveRefused, save_download
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.fees import format_date
+from etrakit_tui.tui.screens.route_visit import kick_mailer
 from etrakit_tui.tui.widgets.cell_image import PictureError, half_block_picture, shade_picture
 
 if TYPE_CHECKING:
     from etrakit_tui.tui.app import EtrakitApp
 
 MAX_TEXT_BYTES = 1_000_000
-"""Text files larger than this are shown cut (the rest can be saved)."""
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+"""Text files larger than this are shown cut."""
+NO_SAVE_OVER_SSH = "Files are not saved over SSH: the portal runs on the city's server."
+SAVE_HINT = "s: save to Downloads."
+EMAIL_HINT = "e: email to your company."
 
 
 # --------------------------------------------------------------------------- helpers
@@ -53,58 +59,15 @@ def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def safe_filename(name: str) -> str:
-    """A file name safe to write: no folders, no control or odd characters, no leading dot,
-    at most 100 characters; ``attachment`` if nothing is left."""
-    base = defuse(name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE_NAME.sub("_", base).strip(" ._")
-    if len(base) > 100:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[: 100 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else base[:100]
-    return base or "attachment"
-
-
-def default_save_path(name: str) -> str:
-    """``~/Downloads/<safe name>`` (the ``~`` is expanded when saving)."""
-    return f"~/Downloads/{safe_filename(name)}"
-
-
-class SaveRefused(Exception):
-    """The file was not written; ``str()`` says why, for the user."""
-
-
-class AlreadyExists(SaveRefused):
-    """The target exists and overwriting was not confirmed."""
-
-
-def save_bytes(path_text: str, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write ``data`` to ``path_text`` (``~`` expanded; missing folders created). Refuses an
-    existing file unless ``overwrite``; every failure is a :class:`SaveRefused` in words."""
-    text = path_text.strip()
-    if not text:
-        raise SaveRefused("Enter a path to save the file to.")
-    if defuse(text, keep_newlines=False) != text:
-        raise SaveRefused("The path holds characters that cannot be used in a file name.")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise SaveRefused(f"{path} is a folder; add a file name.")
-    if path.exists() and not overwrite:
-        raise AlreadyExists(f"{path} already exists. Press Enter again to replace it.")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb" if overwrite else "xb") as out:
-            out.write(data)
-    except FileExistsError:
-        raise AlreadyExists(f"{path} already exists. Press Enter again to replace it.") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise SaveRefused(f"Could not save to {path}: {reason}.") from None
-    return path
-
-
-def _portal(screen: Any) -> EtrakitApp:
-    app: EtrakitApp = screen.app
+def _portal(node: Any) -> EtrakitApp:
+    app: EtrakitApp = node.app
     return app
+
+
+def _may_email(node: Any) -> bool:
+    """Only a company has a profile address to email to."""
+    actor = _portal(node).actor
+    return actor is not None and actor.is_company
 
 
 def _local_date(value: datetime, zone: ZoneInfo) -> str:
@@ -115,7 +78,7 @@ def _local_date(value: datetime, zone: ZoneInfo) -> str:
 
 
 class AttachmentTable(DataTable[Text]):
-    """The attachments of a permit: name, size, date. Enter views, ``s`` saves."""
+    """The attachments of a permit: name, size, date. Enter views; ``s`` saves (locally)."""
 
     DEFAULT_CSS = """
     AttachmentTable { height: auto; max-height: 9; }
@@ -130,7 +93,11 @@ class AttachmentTable(DataTable[Text]):
             tooltip="Show the attachment (text or picture)",
         ),
         Binding(
-            "s", "save", "Save as", id="attachments.save", tooltip="Save the attachment to a file"
+            "s",
+            "save",
+            "Save",
+            id="attachments.save",
+            tooltip="Save the attachment in your Downloads folder",
         ),
     ]
 
@@ -157,6 +124,11 @@ class AttachmentTable(DataTable[Text]):
         row = self.cursor_row
         return self.attachments[row] if 0 <= row < len(self.attachments) else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return not _portal(self).remote  # over SSH: no such key
+        return True
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if (row := self.current) is not None:
@@ -171,7 +143,8 @@ class AttachmentTable(DataTable[Text]):
 
 
 class AttachmentViewer(ModalScreen[None]):
-    """Shows one attachment: text, a cell picture, or an offer to save it."""
+    """Shows one attachment (text or a cell picture); saves it locally, emails it to the
+    company (both modes), and says what happened in the note under it."""
 
     DEFAULT_CSS = """
     AttachmentViewer { align: center middle; }
@@ -185,7 +158,22 @@ class AttachmentViewer(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="viewer.close", tooltip="Back to the permit"),
-        Binding("s", "save", "Save as", id="viewer.save", tooltip="Save the file to a path"),
+        Binding(
+            "s",
+            "save",
+            "Save",
+            id="viewer.save",
+            tooltip="Save the file in your Downloads folder (never over another file)",
+        ),
+        # Over SSH the same key only explains (not shown in the footer).
+        Binding("s", "no_save", "Save", show=False, id="viewer.no-save"),
+        Binding(
+            "e",
+            "email",
+            "Email to company",
+            id="viewer.email",
+            tooltip="Email the file to your company's profile address",
+        ),
     ]
 
     def __init__(self, row: AttachmentRow, *, save: bool = False) -> None:
@@ -194,6 +182,7 @@ class AttachmentViewer(ModalScreen[None]):
         self.save_first = save
         self.data: bytes | None = None
         self.kind = "loading"
+        self.emailing = False
 
     def compose(self) -> ComposeResult:
         title = f"{self.row.filename}  ({format_size(self.row.size)})"
@@ -203,6 +192,16 @@ class AttachmentViewer(ModalScreen[None]):
                 yield Static("Loading...", id="viewer-content")
             yield Static("", id="viewer-note")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        remote = _portal(self).remote
+        if action == "save":
+            return not remote
+        if action == "no_save":
+            return remote
+        if action == "email":
+            return _may_email(self)
+        return True
 
     def on_mount(self) -> None:
         self.query_one("#viewer-body").focus()
@@ -225,20 +224,28 @@ class AttachmentViewer(ModalScreen[None]):
 
         self.run_worker(load, thread=True, group="attachment", exit_on_error=False)
 
+    def hint(self) -> str:
+        """The keys that take the file somewhere, as the note says them."""
+        keys = [] if _portal(self).remote else [SAVE_HINT]
+        if _may_email(self):
+            keys.append(EMAIL_HINT)
+        return "  ".join(keys)
+
+    def _note(self, message: str) -> None:
+        self.query_one("#viewer-note", Static).update(inert(message))
+
     def _show(self, data: bytes, kind: str, shown: Text | str) -> None:
         self.data, self.kind = data, kind
         content = self.query_one("#viewer-content", Static)
-        note = self.query_one("#viewer-note", Static)
         if isinstance(shown, Text):
             content.update(shown)  # a picture: block characters only, no text from the file
-            note.update("Picture of the image. s saves the file.")
+            self._note(f"Picture of the image. {self.hint()}".strip())
         elif kind == "text":
             content.update(inert(shown, multiline=True))
-            note.update("Text file. s saves the file.")
-        else:  # nothing to show here: offer to save it straight away
+            self._note(f"Text file. {self.hint()}".strip())
+        else:
             content.update(inert(shown))
-            note.update("Press s to save it to a file.")
-            self.save_first = True
+            self._note(self.hint())
         if self.save_first:
             self.action_save()
 
@@ -246,15 +253,65 @@ class AttachmentViewer(ModalScreen[None]):
         message = str(exc) if isinstance(exc, EtrakitError) else "The file could not be loaded."
         self.query_one("#viewer-content", Static).update(inert(message))
 
+    # ------------------------------------------------------------------ save (locally)
+
     def action_save(self) -> None:
+        if _portal(self).remote:  # never, whatever calls it
+            self.action_no_save()
+            return
         if self.data is None:
+            self.save_first = True  # once loaded
             return
         self.save_first = False
-        self.app.push_screen(SaveAttachmentScreen(self.row.filename, self.data), self._saved)
+        name, data = self.row.filename, self.data
 
-    def _saved(self, path: str | None) -> None:
-        if path:
-            self.query_one("#viewer-note", Static).update(inert(f"Saved to {path}"))
+        def write() -> None:
+            try:
+                written = save_download(name, data)
+            except SaveRefused as exc:
+                self.app.call_from_thread(self._note, str(exc))
+                return
+            except Exception:  # the file system failed in a way not foreseen: say so
+                self.app.call_from_thread(self._note, "The file could not be saved.")
+                return
+            self.app.call_from_thread(self._note, f"Saved to {written}")
+
+        self.run_worker(write, thread=True, group="save", exit_on_error=False)
+
+    def action_no_save(self) -> None:
+        tail = " Press e to email it to your company." if _may_email(self) else ""
+        self._note(NO_SAVE_OVER_SSH + tail)
+
+    # ------------------------------------------------------------------ email
+
+    def action_email(self) -> None:
+        portal = _portal(self)
+        actor = portal.actor
+        if actor is None or not actor.is_company or self.emailing:
+            return
+        self.emailing = True
+        self._note("Queuing the email...")
+        database, ident = portal.database, self.row.attachment_id
+
+        def queue() -> None:
+            try:
+                to = permits.email_attachment(database, actor, ident)
+            except EtrakitError as exc:
+                self.app.call_from_thread(self._emailed, str(exc), False)
+                return
+            except Exception:
+                self.app.call_from_thread(self._emailed, "The email could not be queued.", False)
+                return
+            message = f"Queued for email to {to}. It is sent within a few minutes."
+            self.app.call_from_thread(self._emailed, message, True)
+
+        self.run_worker(queue, thread=True, group="email", exit_on_error=False)
+
+    def _emailed(self, message: str, queued: bool) -> None:
+        self.emailing = False
+        self._note(message)
+        if queued:
+            kick_mailer(self.app, _portal(self).database)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -276,78 +333,6 @@ def render_attachment(
         cut = data[:MAX_TEXT_BYTES]
         text = cut.decode("utf-8", errors="replace")
         if len(data) > MAX_TEXT_BYTES:
-            text += "\n\n[... the rest of the file is not shown; press s to save it ...]"
+            text += "\n\n[... the rest of the file is not shown here ...]"
         return "text", text
     return "other", "This kind of file cannot be shown in the terminal."
-
-
-# --------------------------------------------------------------------------- save as
-
-
-class SaveAttachmentScreen(ModalScreen[str | None]):
-    """Save an attachment: a path prefilled with ``~/Downloads/<safe name>``; returns the
-    path written (or ``None`` when cancelled)."""
-
-    DEFAULT_CSS = """
-    SaveAttachmentScreen { align: center middle; }
-    SaveAttachmentScreen > #save {
-        width: 76; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 0 1;
-    }
-    SaveAttachmentScreen #save-title { text-style: bold; }
-    SaveAttachmentScreen #save-message { height: auto; text-style: bold; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="save.cancel", tooltip="Do not save"),
-    ]
-
-    def __init__(self, filename: str, data: bytes) -> None:
-        super().__init__()
-        self.filename = filename
-        self.data = data
-        self.confirmed_path: str | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="save"):
-            yield Static(inert(f"Save {self.filename}"), id="save-title")
-            yield Static("Save to (Enter saves, Esc cancels):")
-            yield Input(default_save_path(self.filename), id="save-path", max_length=1000)
-            yield Static("", id="save-message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#save-path", Input).focus()
-
-    @on(Input.Changed, "#save-path")
-    def _changed(self) -> None:
-        self.confirmed_path = None
-
-    @on(Input.Submitted, "#save-path")
-    def _submit(self, event: Input.Submitted) -> None:
-        path = event.value
-        overwrite = self.confirmed_path == path
-        data = self.data
-
-        def write() -> None:
-            try:
-                written = save_bytes(path, data, overwrite=overwrite)
-            except AlreadyExists as exc:
-                self.app.call_from_thread(self._exists, path, str(exc))
-                return
-            except SaveRefused as exc:
-                self.app.call_from_thread(self._say, str(exc))
-                return
-            self.app.call_from_thread(self.dismiss, str(written))
-
-        self.run_worker(write, thread=True, group="save", exit_on_error=False)
-
-    def _exists(self, path: str, message: str) -> None:
-        self.confirmed_path = path
-        self._say(message)
-
-    def _say(self, message: str) -> None:
-        self.query_one("#save-message", Static).update(inert(message))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
