@@ -186,10 +186,15 @@ def test_an_attachment_is_emailed_once_and_nothing_is_written_on_the_server(
         assert term.wait_for("Files are not saved over SSH"), term.text()
         term.send("e")
         assert term.wait_for(f"Queued for email to {ADDRESS}."), term.text()
-        # Paths typed at the viewer go nowhere: there is no field; only e answers, refused.
+        # Paths typed at the viewer go nowhere: there is no field (its s and e keys answer).
         term.send("../../etc/passwd\r/tmp/evil.sh\r~/.ssh/authorized_keys\r")
-        assert term.wait_for("is already waiting to be emailed"), term.text()
-        term.settle()
+        # Once the typed keys are handled, e again: the same file is not queued twice.
+        again = False
+        for _ in range(20):
+            term.send("e")
+            if again := term.wait_for("is already waiting to be emailed", timeout=3):
+                break
+        assert again, term.text()
         assert "Saved" not in term.text()
         term.send("\x1b")  # Esc: back to the permit
         assert term.wait_for("View attachment"), term.text()
