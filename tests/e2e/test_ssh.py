@@ -10,6 +10,8 @@ import socket
 import stat
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from tests.support.sshkit import (
     client_environment,
     environment_of,
     free_port,
+    idle_connections,
     port_open,
     processes_with,
     ssh_argv,
@@ -32,7 +35,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ssh")]
 
 SIGN_IN = "Contractor Login"
 FOCUS_IN = "\x1b[I"
+FLOOD = 200
 CHILD_ENV_KEYS = {"PATH", "HOME", "TERM", "LANG", "COLORTERM", "ETRAKIT_DATABASE_URL"}
+CHILD_ENV_KEYS |= {"ETRAKIT_LOG_FD", "ETRAKIT_LOG"}  # where the portal logs (not the terminal)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,13 @@ def test_sign_in_screen_then_dashboard_then_resize(demo_server: ServerProcess) -
         assert term.wait_for(lambda _t: header_ends_at(100)), term.text()
     finally:
         term.close()
+
+
+def test_start_prints_no_python_warning(demo_server: ServerProcess) -> None:
+    """What ``serve-ssh`` prints as it starts (its stdout and stderr both go to the log): its
+    own lines, no Python warning (asyncssh's DSA deprecation notice came at every start)."""
+    start = demo_server.log().split("serving the portal", 1)[0]
+    assert "Warning" not in start, start
 
 
 def test_no_terminal_is_refused_and_starts_nothing(demo_server: ServerProcess) -> None:
@@ -146,6 +158,43 @@ def test_ten_sessions_at_once(demo_server: ServerProcess) -> None:
     assert wait_until(lambda: not demo_server.tui_processes(), timeout=10)
 
 
+@pytest.mark.parametrize("addresses", [1, 20])
+def test_idle_flood_never_keeps_a_client_out(demo_server: ServerProcess, addresses: int) -> None:
+    """200 idle TCP connections from 127.0.0.1 alone, or from 20 addresses with 127.0.0.1
+    among them, half of them silent and half saying only their SSH greeting: a real client
+    from 127.0.0.1 still gets its sign-in screen within 2 s of starting ``ssh``, and the log
+    says what became of each idle one."""
+    flood = idle_connections(demo_server.port, FLOOD, addresses)
+    peers = {f"{host}:{port}" for host, port in (sock.getsockname() for sock in flood)}
+    term: Terminal | None = None
+    try:
+        started = time.monotonic()
+        term = Terminal(demo_server.ssh("-tt"))
+        shown = term.wait_for(SIGN_IN, timeout=30)
+        elapsed = time.monotonic() - started
+        print(f"sign-in screen {elapsed:.2f}s after starting ssh, {FLOOD} idle sockets open")
+        assert shown, term.text()
+        assert elapsed < 2.0, f"the sign-in screen took {elapsed:.2f}s"
+    finally:
+        for sock in flood:
+            sock.close()
+        if term is not None:
+            term.close()
+
+    def ends() -> list[str]:
+        lines = demo_server.log().splitlines()
+        return [line.split(" ended=", 1)[1] for line in lines if _peer_of(line) in peers]
+
+    assert wait_until(lambda: len(ends()) == FLOOD, timeout=15), len(ends())
+    dropped = [end for end in ends() if end.startswith("'dropped before a session: too many")]
+    # at most --max-pre-session (64) of them were ever kept; the others made room
+    assert len(dropped) >= FLOOD - 64, Counter(ends())
+
+
+def _peer_of(line: str) -> str:
+    return line.split(" peer=", 1)[1].split(" ", 1)[0] if " peer=" in line else ""
+
+
 def test_client_environment_never_reaches_the_portal(demo_server: ServerProcess) -> None:
     env = client_environment(
         TERM="xterm",
@@ -178,7 +227,8 @@ def test_limits_idle_time_and_kept_host_key(
     demo_server: ServerProcess, tmp_path: Path, sqlite_url: str
 ) -> None:
     """A second server on the same host key: same fingerprint; one session per address;
-    a silent TCP client is cut off after the grace time; an idle session ends."""
+    a silent TCP client is cut off after the pre-session grace, one that says only its SSH
+    greeting after the login grace; an idle session ends."""
     key = demo_server.host_key
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     server = start_server(
@@ -187,8 +237,10 @@ def test_limits_idle_time_and_kept_host_key(
         sqlite_url,
         "--max-per-address",
         "1",
+        "--pre-session-grace",
+        "1",
         "--login-grace",
-        "2",
+        "3",
         "--idle-timeout",
         "4",
         host_key=key,
@@ -215,12 +267,17 @@ def test_limits_idle_time_and_kept_host_key(
         )
         assert second.returncode != 0
         assert "too many sessions from your address" in second.stdout + second.stderr
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as silent:
-            silent.settimeout(10)
-            received = b""
-            while chunk := silent.recv(4096):  # the server's banner, then EOF
-                received += chunk
-            assert received.startswith(b"SSH-2.0-")
+        for greeting in (b"", b"SSH-2.0-Idle_1.0\r\n"):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle:
+                idle.sendall(greeting)
+                idle.settimeout(10)
+                received = b""
+                while chunk := idle.recv(4096):  # the server's banner (and kex), then EOF
+                    received += chunk
+                assert received.startswith(b"SSH-2.0-")
+        silent_end = "ended='dropped before a session: no SSH greeting within 1s'"
+        assert wait_until(lambda: silent_end in server.log(), timeout=5)
+        assert wait_until(lambda: "ended='login grace time expired'" in server.log(), timeout=5)
         assert first.wait_exit(timeout=20) == 1
         assert "without input" in first.transcript.decode(errors="replace")
         # hung up (SIGHUP) as the session ends; on a loaded machine it can take a moment to go

@@ -5,6 +5,7 @@ terminal emulator (pyte)."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -53,6 +54,32 @@ def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def idle_connections(port: int, count: int, addresses: int) -> list[socket.socket]:
+    """``count`` TCP connections to ``port`` that never go further: spread over the source
+    addresses 127.0.0.1 .. 127.0.0.``addresses`` (all loopback on Linux); in alternate rounds
+    they send nothing at all, or only an SSH greeting line. Returns once the server has taken
+    every one in (its greeting, or its close, is waiting to be read)."""
+    sockets: list[socket.socket] = []
+    try:
+        for i in range(count):
+            sock = socket.socket()
+            sockets.append(sock)
+            sock.bind((f"127.0.0.{i % addresses + 1}", 0))
+            sock.settimeout(30)
+            sock.connect(("127.0.0.1", port))
+            if (i // addresses) % 2:
+                sock.sendall(b"SSH-2.0-Idle_1.0\r\n")
+        if not wait_until(
+            lambda: len(select.select(sockets, [], [], 0)[0]) == len(sockets), timeout=30
+        ):
+            raise AssertionError("the server did not take every idle connection in")
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def processes_with(needle: str) -> list[int]:

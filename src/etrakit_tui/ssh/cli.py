@@ -40,6 +40,28 @@ from etrakit_tui.cli import config_option, db_option, fail, open_database, open_
     help="Sessions at once from one client address.",
 )
 @click.option(
+    "--max-pre-session",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    help="Connections at once that have not opened their session yet (the oldest idle one "
+    "is dropped for a newcomer).",
+)
+@click.option(
+    "--max-pre-session-per-address",
+    type=click.IntRange(1),
+    default=4,
+    show_default=True,
+    help="The same, from one client address.",
+)
+@click.option(
+    "--pre-session-grace",
+    type=click.FloatRange(1),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection may stay without saying its SSH greeting.",
+)
+@click.option(
     "--login-grace",
     type=click.FloatRange(1),
     default=30.0,
@@ -62,6 +84,9 @@ def serve_ssh(
     demo: bool,
     max_sessions: int,
     max_per_address: int,
+    max_pre_session: int,
+    max_pre_session_per_address: int,
+    pre_session_grace: float,
     login_grace: float,
     idle_timeout: float,
 ) -> None:
@@ -90,6 +115,9 @@ def serve_ssh(
                 demo=demo,
                 max_sessions=max_sessions,
                 max_per_address=max_per_address,
+                max_pre_session=max_pre_session,
+                max_pre_session_per_address=max_pre_session_per_address,
+                pre_session_grace=pre_session_grace,
                 login_grace=login_grace,
                 idle_timeout=idle_timeout,
             )

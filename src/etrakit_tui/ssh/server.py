@@ -8,20 +8,30 @@ every kind of forwarding are refused. When the client goes away the TUI's proces
 hung up. Limits: sessions in total and per client address, a login grace time, and an idle
 time after which a session with no input ends. One log line per connection says who, how
 long and how it ended.
+
+Connections that have not opened their terminal session yet wait in a pool of their own, apart
+from the sessions: a few per client address and a few in total. A newcomer always gets in:
+when the pool is full (or its address is past its share), a waiting connection that has got
+least far (no SSH greeting, then no key exchange), oldest first, is dropped to make room. So
+a flood of idle sockets costs a real client nothing; one that never even says its SSH
+greeting is dropped after a short grace, the others after the login grace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import itertools
 import logging
 import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import asyncssh
 
@@ -40,7 +50,6 @@ log = logging.getLogger("etrakit_tui.ssh")
 
 BUSY_MESSAGE = f"{PROG}: the portal is busy (too many sessions); please try again in a few minutes"
 BUSY_ADDRESS_MESSAGE = f"{PROG}: too many sessions from your address; close one and try again"
-REFUSED_GRACE = 10.0
 SHUTDOWN_MESSAGE = f"{PROG}: the portal is restarting; please connect again in a minute"
 # What a hung-up Textual app leaves switched on: mouse and focus reporting, bracketed paste,
 # the kitty keyboard protocol, the alternate screen, a hidden cursor, no autowrap.
@@ -49,6 +58,12 @@ RESTORE_TERMINAL = (
     b"\x1b[?7h\x1b[?25h\x1b[0m\x1b[?1049l\r\n"
 )
 IDLE_MESSAGE = f"{PROG}: session closed after {{minutes}} minutes without input"
+DROPPED_ADDRESS = "dropped before a session: too many connections waiting from this address"
+DROPPED_TOTAL = "dropped before a session: too many connections waiting"
+# How long a new connection is spared by its own address's later ones: a real client's
+# handshake is over well within it, so a burst of them from one address (an office behind one
+# NAT address) is never cut short; idle sockets soon fall out of it.
+BURST_ALLOWANCE = 5.0
 
 
 def default_host_key_path() -> Path:
@@ -59,13 +74,14 @@ def default_host_key_path() -> Path:
 
 
 def load_or_create_host_key(path: Path) -> tuple[asyncssh.SSHKey, bool]:
-    """The server's host key, generated (Ed25519, mode 0600) on first start and kept."""
+    """The server's host key, generated (Ed25519, mode 0600, in a folder made 0700 when it is
+    missing) on first start and kept."""
     if path.exists():
         try:
             return asyncssh.read_private_key(path), False
         except (asyncssh.KeyImportError, ValueError) as exc:
             raise ConfigError(f"{path}: not a usable SSH host key ({exc})") from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = asyncssh.generate_private_key("ssh-ed25519", comment=f"{APP_NAME} host key")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -87,28 +103,78 @@ class ServiceOptions:
     demo: bool = False
     max_sessions: int = 100
     max_per_address: int = 10
+    max_pre_session: int = 64
+    max_pre_session_per_address: int = 4
+    pre_session_grace: float = 10.0
     login_grace: float = 30.0
     idle_timeout: float = 3600.0
     hangup_grace: float = 3.0
     keepalive_interval: float = 30.0
 
 
+class WaitingConnection(Protocol):
+    """A connection in the pool of those still on their way to a session."""
+
+    address: str
+    started: float  # by ``Service.clock``
+
+    @property
+    def progress(self) -> int: ...
+
+    def drop(self, how: str) -> None: ...
+
+
 @dataclass
 class Service:
-    """State shared by every connection: the options and who is connected."""
+    """State shared by every connection: the options, who is connected, who is still on the
+    way to a session (``waiting``, oldest first) and the sessions' places."""
 
     options: ServiceOptions
     per_address: Counter[str] = field(default_factory=Counter)
     admitted: int = 0
     connections: set[PortalConnection] = field(default_factory=set)
+    waiting: dict[WaitingConnection, None] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_marker(self) -> str:
         return f"{SESSION_MARKER_PREFIX}{os.getpid()}-{next(self._ids)}"
 
+    def arrive(self, connection: WaitingConnection) -> None:
+        """A new connection waits for its session, and always gets a place. Its address's share
+        is soft: the address's connections older than ``BURST_ALLOWANCE`` beyond the share are
+        dropped, those that have got least far first, oldest first (a burst of real clients
+        behind one address is spared meanwhile). The whole pool is hard: when it is full, the
+        one that has got least far, oldest first, is dropped (those still in their first
+        moments last)."""
+        now = self.clock()
+        mine = [c for c in self.waiting if c.address == connection.address]
+        over = len(mine) + 1 - self.options.max_pre_session_per_address
+        if over > 0:
+            stale = [c for c in mine if now - c.started >= BURST_ALLOWANCE]
+            for victim in sorted(stale, key=lambda c: c.progress)[:over]:  # sorted keeps age
+                self._drop(victim, DROPPED_ADDRESS)
+        while len(self.waiting) >= self.options.max_pre_session:
+            victim = min(
+                self.waiting, key=lambda c: (now - c.started < BURST_ALLOWANCE, c.progress)
+            )
+            self._drop(victim, DROPPED_TOTAL)
+        self.waiting[connection] = None
+
+    def _drop(self, victim: WaitingConnection, how: str) -> None:
+        self.waiting.pop(victim, None)
+        victim.drop(how)
+
+    def leave_waiting(self, connection: WaitingConnection) -> bool:
+        """Take ``connection`` out of the pool; whether it was there."""
+        if connection not in self.waiting:
+            return False
+        del self.waiting[connection]
+        return True
+
     def admit(self, address: str) -> tuple[str, str] | None:
-        """Take a place for a new connection; when there is none, the refusal message for the
-        client and the reason for the log."""
+        """Take a session's place for a connection that opens its terminal session; when there
+        is none, the refusal message for the client and the reason for the log."""
         if self.admitted >= self.options.max_sessions:
             return BUSY_MESSAGE, "refused: too many sessions"
         if self.per_address[address] >= self.options.max_per_address:
@@ -127,6 +193,14 @@ class Service:
         return child_command(marker, demo=self.options.demo)
 
 
+def client_dropped(exc: BaseException | None) -> bool:
+    """Whether a connection's end is the client going away: a client that dies leaves an EOF,
+    or, when our last output was still unread in its socket, a reset or a broken pipe."""
+    if isinstance(exc, asyncssh.ConnectionLost | ConnectionResetError | BrokenPipeError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.EPIPE, errno.ECONNRESET)
+
+
 class PortalConnection(asyncssh.SSHServer):
     """One client connection: admission, no SSH authentication, at most one session."""
 
@@ -136,35 +210,81 @@ class PortalConnection(asyncssh.SSHServer):
         self.address = "?"
         self.peer = "?"
         self.username = ""
+        self.authenticating = False  # the key exchange is done: it asks to sign in
         self.refusal: tuple[str, str] | None = None
+        self.admitted = False  # holds a session's place
         self.session: PortalSession | None = None
         self.ended: str | None = None
-        self.started = time.monotonic()
+        self.started = service.clock()
         self._grace_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def progress(self) -> int:
+        """How far the client has got on its way to a session: 0 nothing yet, 1 it said its SSH
+        greeting, 2 it finished the key exchange and asks to sign in."""
+        if self.authenticating:
+            return 2
+        if self.conn is not None and self.conn.get_extra_info("client_version"):
+            return 1
+        return 0
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.address = str(peer[0])
         self.peer = f"{peer[0]}:{peer[1]}"
-        self.refusal = self.service.admit(self.address)
         self.service.connections.add(self)
-        # A refused client needs a moment only, to read why.
-        grace = self.service.options.login_grace
-        if self.refusal is not None:
-            grace = min(grace, REFUSED_GRACE)
-        self._grace_timer = asyncio.get_running_loop().call_later(grace, self._grace_expired)
+        self.service.arrive(self)
+        options = self.service.options
+        self._arm_grace(min(options.pre_session_grace, options.login_grace))
+
+    def _arm_grace(self, delay: float) -> None:
+        self._grace_timer = asyncio.get_running_loop().call_later(delay, self._grace_expired)
 
     def _grace_expired(self) -> None:
-        if self.session is None or not self.session.started:
-            self.end("login grace time expired")
-            if self.conn is not None:
-                self.conn.close()
+        """Still no session: one that never said its SSH greeting gets the short pre-session
+        grace, the others the login grace (a first-time user reads the host key's
+        fingerprint before the key exchange ends)."""
+        self._grace_timer = None
+        if self not in self.service.waiting:
+            return
+        login_grace = self.service.options.login_grace
+        left = self.started + login_grace - self.service.clock()
+        if self.progress == 0 and left > 0:
+            grace = self.service.options.pre_session_grace
+            self.drop(f"dropped before a session: no SSH greeting within {grace:g}s")
+        elif left > 0:
+            self._arm_grace(left)
+        else:
+            self.drop("login grace time expired")
+
+    def drop(self, how: str) -> None:
+        """Close a connection that has no session yet (the first reason given wins)."""
+        self.end(how)
+        self.service.leave_waiting(self)
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+            self._grace_timer = None
+        if self.conn is not None:
+            self.conn.close()
 
     def begin_auth(self, username: str) -> bool:
         """No SSH-level authentication: the portal's sign-in screen is the door."""
         self.username = username
+        self.authenticating = True
         return False
+
+    def session_opened(self) -> None:
+        """The terminal session opens: the connection leaves the pool of waiting ones for a
+        session's place, or is refused (the session says why)."""
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+            self._grace_timer = None
+        if self.service.leave_waiting(self):
+            self.refusal = self.service.admit(self.address)
+            self.admitted = self.refusal is None
+        elif self.refusal is None:  # dropped a moment ago; its connection is closing
+            self.refusal = (BUSY_MESSAGE, self.ended or "refused: dropped before a session")
 
     def session_requested(self) -> PortalSession | bool:
         if self.session is not None:
@@ -180,12 +300,12 @@ class PortalConnection(asyncssh.SSHServer):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._grace_timer is not None:
             self._grace_timer.cancel()
-        if self.refusal is None:
+        self.service.leave_waiting(self)
+        if self.admitted:
+            self.admitted = False
             self.service.release(self.address)
         self.service.connections.discard(self)
-        # A client that dies leaves an EOF, or a reset when our last output was still unread
-        # in its socket: the same event for the log.
-        if isinstance(exc, asyncssh.ConnectionLost | ConnectionResetError):
+        if client_dropped(exc):
             self.end("client dropped the connection")
         elif exc is not None:
             self.end(f"connection error: {exc}")
@@ -195,7 +315,7 @@ class PortalConnection(asyncssh.SSHServer):
             self.end("closed before a session started")
         if self.session is not None:
             self.session.hangup()
-        duration = time.monotonic() - self.started
+        duration = self.service.clock() - self.started
         log.info(
             "ssh session peer=%s user=%r duration=%.1fs ended=%r",
             self.peer,
@@ -239,6 +359,7 @@ class PortalSession(asyncssh.SSHServerSession[bytes]):
 
     def session_started(self) -> None:
         self.started = True
+        self.connection.session_opened()
         self._starting = asyncio.ensure_future(self._start())
 
     async def _start(self) -> None:
@@ -405,7 +526,7 @@ async def serve(options: ServiceOptions, *, stop: asyncio.Event | None = None) -
         options.host,
         options.port,
         server_host_keys=[key],
-        login_timeout=options.login_grace,
+        login_timeout=options.login_grace + 5,  # a backstop: our own grace timer ends it
         keepalive_interval=options.keepalive_interval,
         keepalive_count_max=3,
         encoding=None,
