@@ -2,9 +2,12 @@
 
 A child process requests inspections in a loop (two per request, all-or-nothing) and
 writes each inspection id to a pipe right after its transaction commits. The test SIGKILLs
-it at a random moment, again and again. Afterwards: every acknowledged id is in the
-database, every request has both its inspections, every slot counts exactly its open
-inspections, and SQLite's ``PRAGMA integrity_check`` says ``ok``.
+it right after a random number of acknowledged requests, so the kill lands inside a later
+one, again and again. Afterwards: every acknowledged id is in the database, every request has
+both its inspections, every slot counts exactly its open inspections, and SQLite's
+``PRAGMA integrity_check`` says ``ok``. Rounds are bounded by count, never by time: a child
+makes at most ``PER_ROUND`` requests, then waits for its kill, so however fast or slow the
+machine, the permits never run out and every child is killed.
 
 The child is forked (``multiprocessing`` "fork") from a parent that holds no database
 connection, so each round starts in milliseconds; it opens its own engine.
@@ -16,7 +19,6 @@ import multiprocessing
 import os
 import random
 import select as io_select
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,14 +35,17 @@ from etrakit_tui.settings import Jurisdiction
 from tests.support.factories import make_company, make_inspection_types, make_parcel, make_permit
 
 ROUNDS = 25
-PERMITS = 800
+PER_ROUND = 30  # requests one child makes at most
+PERMITS = ROUNDS * PER_ROUND
 NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)  # Wed 11/18/2026 10:00 in Hemet
 RULES = Jurisdiction(slot_capacity=1000)
 CONTACT = ContactInfo("Pat Sparks", "(951) 555-0199", "pat@acme.test", "1 MAIN ST")
 
 
-def _child(url: str, company_id: int, out: int) -> None:
-    """Request ROUGH + SERVICE on each untouched permit; write each id once committed."""
+def _child(url: str, company_id: int, out: int, hold: tuple[int, int]) -> None:
+    """Request ROUGH + SERVICE on up to PER_ROUND untouched permits; write each id once
+    committed; then wait (on ``hold``, a pipe nobody writes to) for the kill."""
+    os.close(hold[1])
     db = Database.open(url, jurisdiction=RULES, clock=FixedClock(NOW))
     actor = Actor(ActorKind.COMPANY, company_id, "ACME ELECTRIC INC")
     days = requestable_dates(RULES, NOW)
@@ -50,8 +55,9 @@ def _child(url: str, company_id: int, out: int) -> None:
             .where(~col(Permit.id).in_(select(Inspection.permit_id)))
             .order_by(col(Permit.number))
         ).all()
+    assert len(untouched) >= PER_ROUND
     os.write(out, b"ready\n")
-    for n, number in enumerate(untouched):
+    for n, number in enumerate(untouched[:PER_ROUND]):
         items = [
             RequestedItem("ROUGH", days[n % len(days)], "AM"),
             RequestedItem("SERVICE", days[(n + 1) % len(days)], "PM"),
@@ -61,7 +67,7 @@ def _child(url: str, company_id: int, out: int) -> None:
         except RuleViolation:  # committed just before an earlier kill, never acknowledged
             continue
         os.write(out, "".join(f"{v.id}\n" for v in made).encode())
-    os.write(out, b"done\n")
+    os.read(hold[0], 1)  # the kill comes first (or the end of file, should the test die)
 
 
 def _scene(db: Database) -> int:
@@ -75,48 +81,44 @@ def _scene(db: Database) -> int:
         return company.id
 
 
-def _drain(fd: int, deadline: float | None) -> bytes:
-    """Read what the child wrote, until ``deadline`` (or end of file when ``None``)."""
+def _drain(fd: int) -> bytes:
+    """Read what the (killed) child wrote, to the end of file."""
     data = b""
-    while True:
-        timeout = None if deadline is None else max(deadline - time.monotonic(), 0)
-        ready, _, _ = io_select.select([fd], [], [], timeout)
-        if not ready:
-            return data
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return data
+    while chunk := os.read(fd, 65536):
         data += chunk
+    return data
+
+
+def _acknowledged(data: bytes) -> int:
+    """Inspection ids acknowledged in ``data`` (a line without its newline is not)."""
+    return sum(line.isdigit() for line in data.decode().split("\n")[:-1])
 
 
 def _round(ctx: Any, url: str, company_id: int, rng: random.Random) -> tuple[list[int], bool]:
-    """One child, killed at a random moment after it is ready. Returns the acknowledged
-    ids and whether it got killed before finishing."""
+    """One child, killed right after a random number (1 .. PER_ROUND - 1) of acknowledged
+    requests. Returns the acknowledged ids and whether it was killed (not ended on its own)."""
     read_end, write_end = os.pipe()
-    child = ctx.Process(target=_child, args=(url, company_id, write_end))
+    hold = os.pipe()
+    child = ctx.Process(target=_child, args=(url, company_id, write_end, hold))
     child.start()
     os.close(write_end)
+    os.close(hold[0])
+    kill_after = rng.randint(1, PER_ROUND - 1)
     data = b""
-    started = time.monotonic()
-    while b"ready\n" not in data:
-        ready, _, _ = io_select.select([read_end], [], [], 30)
-        assert ready and time.monotonic() - started < 30, "the child did not start"
-        data += os.read(read_end, 65536)
-    # the kill lands at a random moment after the round's first acknowledged request (on a
-    # loaded machine one request can take longer than the whole random window)
-    while not any(line.isdigit() for line in data.decode().split("\n")[:-1]):
-        ready, _, _ = io_select.select([read_end], [], [], 30)
-        assert ready and time.monotonic() - started < 60, "no request was acknowledged"
-        data += os.read(read_end, 65536)
-    data += _drain(read_end, time.monotonic() + rng.uniform(0.0, 0.4))
+    while b"ready\n" not in data or _acknowledged(data) < 2 * kill_after:
+        # a guard against a hung child only: a round waits for counts, not for time
+        ready, _, _ = io_select.select([read_end], [], [], 120)
+        assert ready, "the child stopped making requests"
+        chunk = os.read(read_end, 65536)
+        assert chunk, f"the child ended early (exit code {child.exitcode})"
+        data += chunk
     child.kill()  # SIGKILL: no cleanup, no rollback, no flush
     child.join(10)
-    data += _drain(read_end, None)
+    os.close(hold[1])
+    data += _drain(read_end)
     os.close(read_end)
-    lines = data.decode().split("\n")
-    complete = lines[:-1]  # a line without its newline was cut by the kill: not acknowledged
-    assert "done" not in complete, "the child ran out of permits: raise PERMITS"
-    return [int(line) for line in complete if line.isdigit()], child.exitcode == -9
+    lines = data.decode().split("\n")[:-1]  # a line cut by the kill is not acknowledged
+    return [int(line) for line in lines if line.isdigit()], child.exitcode == -9
 
 
 def test_sigkill_loses_no_acknowledged_request(sqlite_url: str) -> None:
@@ -132,7 +134,7 @@ def test_sigkill_loses_no_acknowledged_request(sqlite_url: str) -> None:
         acknowledged += ids
         killed += was_killed
     assert killed == ROUNDS
-    assert len(acknowledged) >= ROUNDS  # each round acknowledged at least one before its kill
+    assert len(acknowledged) >= 2 * ROUNDS  # each round acknowledged one or more requests
 
     db = Database.open(sqlite_url, jurisdiction=RULES, clock=FixedClock(NOW))
     with db.engine.connect() as conn:
