@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +14,6 @@ import pytest
 from etrakit_tui.domain.db import Database, FixedClock, make_engine
 from etrakit_tui.domain.schema import upgrade
 from tests.support.pgserver import PgServer, find_bindir
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Remembered UI state (the theme) goes to a throwaway folder, never the user's own."""
-    os.environ["ETRAKIT_STATE_DIR"] = tempfile.mkdtemp(prefix="etrakit-state-")
-
 
 # A Wednesday, 10:00 in Hemet (America/Los_Angeles, PST): far from holidays and DST.
 DEFAULT_NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)

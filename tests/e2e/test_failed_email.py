@@ -25,7 +25,6 @@ from etrakit_tui.domain.inspections import assign_inspector, record_result
 from etrakit_tui.domain.mailer import deliver_pending
 from etrakit_tui.domain.models import Outbox, OutboxStatus
 from etrakit_tui.settings import SmtpSettings
-from etrakit_tui.tui import theme
 from tests.support.inspection_scene import (
     ADDRESS,
     PERMIT,
@@ -181,7 +180,6 @@ async def test_the_inspector_screen_sends_the_email_right_after_the_result(
     monkeypatch.setenv("ETRAKIT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("ETRAKIT_SMTP_PORT", str(port))
     monkeypatch.setenv("ETRAKIT_SMTP_SENDER", SENDER)
-    monkeypatch.setenv(theme.STATE_ENV, str(tmp_path / "state"))
     app = make_demo_app(tmp_path, clock)
     clock.set(hemet(2026, 11, 19, 9))  # Thursday: the day of the demo's A1806-065 inspection
     async with app.run_test(size=(80, 24)) as pilot:

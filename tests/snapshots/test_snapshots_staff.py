@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from etrakit_tui.domain import auth
@@ -33,12 +32,6 @@ ADMIN = ("admin", "staffdesk2026")
 PLAN_CHECK = "A1806-065"
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
-
-
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No remembered theme from the user's own config dir."""
-    monkeypatch.setenv(theme.STATE_ENV, str(tmp_path / "state"))
 
 
 async def route(pilot: Pilot[Any], *, next_day: bool = False) -> RouteScreen:

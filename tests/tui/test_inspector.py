@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import RadioSet, TabbedContent
@@ -23,6 +22,7 @@ from etrakit_tui.domain.models import (
     Outbox,
     Permit,
 )
+from etrakit_tui.domain.profile import account_theme
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.homes import home_for
@@ -37,12 +37,6 @@ INSPECTOR = ("inspector", "inspect2026")
 CITY = ("CITY OF HEMET", "hemetdemo1")
 PLAN_CHECK = "A1806-065"
 COMMENTS = "Handrail missing at ramp top; call for reinspection."
-
-
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The remembered theme goes to a private folder, never the user's config dir."""
-    monkeypatch.setenv(theme.STATE_ENV, str(tmp_path / "state"))
 
 
 async def staff_sign_in(pilot: Pilot[Any], username: str, password: str) -> None:
@@ -271,25 +265,36 @@ def visit_text(screen: InspectionScreen) -> str:
     )
 
 
-async def test_sunlight_theme_is_remembered(tmp_path: Path, clock: FixedClock) -> None:
+async def test_sunlight_theme_is_kept_for_the_inspector(tmp_path: Path, clock: FixedClock) -> None:
     app = make_demo_app(tmp_path, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await enter_as(pilot, auth.sign_in_staff(app.database, *INSPECTOR))
+        signed = auth.sign_in_staff(app.database, *INSPECTOR)
+        await enter_as(pilot, signed)
         await route_loaded(pilot, "Wed 11/18/2026")
         await pilot.press("s")
         await until(pilot, lambda: app.theme == theme.SUNLIGHT, "the sunlight theme")
         assert "Sunlight theme on." in flat(pilot)
         assert_inert_output(flat(pilot))
-    assert theme.remembered_theme() == theme.SUNLIGHT
+        await until(
+            pilot,
+            lambda: account_theme(app.database, signed.actor) == theme.SUNLIGHT,
+            "the theme kept for the account",
+        )
 
-    again = make_app(app.database, demo=True)  # the next session
+    again = make_app(app.database, demo=True)  # the inspector's next session
     async with again.run_test(size=(80, 24)) as pilot:
-        await enter_as(pilot, auth.sign_in_staff(again.database, *INSPECTOR))
+        signed = auth.sign_in_staff(again.database, *INSPECTOR)
+        assert signed.theme == theme.SUNLIGHT
+        await enter_as(pilot, signed)
         await route_loaded(pilot, "Wed 11/18/2026")
-        assert again.theme == theme.SUNLIGHT
+        await until(pilot, lambda: again.theme == theme.SUNLIGHT, "the inspector's theme")
         await pilot.press("s")
         await until(pilot, lambda: again.theme != theme.SUNLIGHT, "the standard theme")
-    assert theme.remembered_theme() != theme.SUNLIGHT
+        await until(
+            pilot,
+            lambda: account_theme(again.database, signed.actor) == again.theme,
+            "the standard theme kept",
+        )
 
 
 async def test_hostile_text_on_the_route_and_the_inspection_stays_inert(

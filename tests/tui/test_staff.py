@@ -30,7 +30,6 @@ from etrakit_tui.domain.models import (
     Review,
     StaffUser,
 )
-from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.screens.staff_inspections import AssignScreen
 from etrakit_tui.tui.widgets.paged_table import PagedTable
@@ -50,11 +49,6 @@ from tests.tui.test_inspector import enter_as
 ADMIN = ("admin", "staffdesk2026")
 CITY = ("CITY OF HEMET", "hemetdemo1")
 ACME = ("ACME ELECTRIC INC", "acmedemo22")
-
-
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(theme.STATE_ENV, str(tmp_path / "state"))
 
 
 async def desk(pilot: Pilot[Any]) -> EtrakitApp:

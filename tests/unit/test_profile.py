@@ -6,11 +6,18 @@ import dataclasses
 
 import pytest
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.actors import SYSTEM, Actor
+from etrakit_tui.domain import admin, auth
+from etrakit_tui.domain.actors import ANONYMOUS, SYSTEM, Actor
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
-from etrakit_tui.domain.profile import ProfileUpdate, ProfileView, get_profile, update_profile
+from etrakit_tui.domain.profile import (
+    ProfileUpdate,
+    ProfileView,
+    account_theme,
+    get_profile,
+    save_theme,
+    update_profile,
+)
 from tests.unit.accounts_support import PASSWORD, audit_rows, company_with_password
 
 NAME = "ACME ELECTRIC INC"
@@ -155,3 +162,47 @@ def test_only_a_company_has_a_profile(db: Database, company: Actor) -> None:
         get_profile(db, SYSTEM)
     with pytest.raises(NotFound):
         update_profile(db, SYSTEM, as_update(get_profile(db, company)))
+
+
+# --------------------------------------------------------------------------- theme
+
+
+def test_each_account_keeps_its_own_theme(any_db: Database) -> None:
+    acme = company_with_password(any_db)
+    other = company_with_password(any_db, "OTHER CO", "111111")
+    admin.add_staff(any_db, SYSTEM, "inspector", "Ivan Field", "inspector", "inspect2026", "NORTH")
+    inspector = auth.sign_in_staff(any_db, "inspector", "inspect2026")
+    assert inspector.theme is None and account_theme(any_db, acme) is None
+
+    assert save_theme(any_db, acme, "etrakit-sunlight") == "etrakit-sunlight"
+    save_theme(any_db, inspector.actor, "nord", allowed={"nord", "textual-dark"})
+    assert auth.sign_in_company(any_db, acme.name, PASSWORD).theme == "etrakit-sunlight"
+    assert auth.sign_in_company(any_db, other.name, PASSWORD).theme is None
+    assert auth.sign_in_staff(any_db, "inspector", "inspect2026").theme == "nord"
+    assert account_theme(any_db, inspector.actor) == "nord"
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("", None),
+        ("x" * 41, None),
+        ("Nord", None),
+        ("[red]x", None),
+        ("../ui", None),
+        ("gruvbox", {"nord"}),
+    ],
+)
+def test_a_theme_name_is_checked(
+    db: Database, company: Actor, name: str, allowed: set[str] | None
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        save_theme(db, company, name, allowed=allowed)
+    assert refused.value.errors == {"theme": "Choose one of the portal's themes."}
+    assert account_theme(db, company) is None
+
+
+def test_only_a_signed_in_account_keeps_a_theme(db: Database) -> None:
+    for nobody in (ANONYMOUS, SYSTEM):
+        with pytest.raises(NotFound):
+            save_theme(db, nobody, "nord")

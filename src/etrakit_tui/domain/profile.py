@@ -5,16 +5,23 @@ and phone are required; cell and fax optional; plus the "Failed inspection notif
 toggle. Every field is validated and *all* messages come back at once
 (:class:`ValidationFailed` ``{field: message}``); nothing is saved unless everything is
 valid; one transaction saves the profile, the new password (if any) and the audit line.
+
+Every signed-in account (company, staff member, inspector) also keeps its colour theme
+(:func:`save_theme`, :func:`account_theme`): a comfort kept in the database, never in a file.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from sqlalchemy import Table, select, update
+
 from etrakit_tui.domain import audit, auth
-from etrakit_tui.domain.actors import Actor
+from etrakit_tui.domain.actors import Actor, ActorKind
 from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.errors import NotFound
+from etrakit_tui.domain.errors import NotFound, ValidationFailed
 from etrakit_tui.domain.models import Company
 from etrakit_tui.domain.passwords import policy_for
 from etrakit_tui.domain.validation import (
@@ -178,3 +185,47 @@ def update_profile(db: Database, actor: Actor, update: ProfileUpdate) -> Profile
             detail="changed: " + (", ".join(changed) or "nothing"),
         )
         return _view(db, row, tuple(changed))
+
+
+# --------------------------------------------------------------------------- theme
+
+THEME_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+"""What a theme's name may be: lower-case letters, digits and dashes, at most 40."""
+
+
+def _theme_table(actor: Actor) -> Table:
+    """The table that holds ``actor``'s account; an actor without one: ``NotFound``."""
+    if actor.id is not None:
+        if actor.kind is ActorKind.COMPANY:
+            return auth.COMPANY
+        if actor.kind in (ActorKind.STAFF, ActorKind.INSPECTOR):
+            return auth.STAFF
+    raise NotFound("account")
+
+
+def save_theme(
+    db: Database, actor: Actor, name: str, allowed: Collection[str] | None = None
+) -> str:
+    """Keep ``name`` as the colour theme of ``actor``'s own account (one transaction).
+
+    ``allowed``: the themes the caller offers (a name outside it is refused). Returns the
+    name saved. Not audited: a theme changes nothing anyone else sees."""
+    if not THEME_NAME.fullmatch(name) or (allowed is not None and name not in allowed):
+        raise ValidationFailed({"theme": "Choose one of the portal's themes."})
+    table = _theme_table(actor)
+    with db.write() as s:
+        done = s.connection().execute(
+            update(table).where(table.c.id == actor.id).values(theme=name)
+        )
+        if done.rowcount != 1:
+            raise NotFound("account")
+    return name
+
+
+def account_theme(db: Database, actor: Actor) -> str | None:
+    """The theme ``actor``'s account chose last (``None``: the portal's default)."""
+    table = _theme_table(actor)
+    with db.read() as s:
+        name = s.connection().execute(select(table.c.theme).where(table.c.id == actor.id))
+        found = name.scalar()
+    return found if isinstance(found, str) and THEME_NAME.fullmatch(found) else None

@@ -234,8 +234,16 @@ class EtrakitApp(App[None]):
 
     # ------------------------------------------------------------------ session
 
-    def signed_in(self, actor: Actor, display_name: str, home: Screen[object]) -> None:
-        """Called by the sign-in screen: ``home`` becomes the base of the signed-in stack."""
+    def signed_in(
+        self,
+        actor: Actor,
+        display_name: str,
+        home: Screen[object],
+        account_theme: str | None = None,
+    ) -> None:
+        """Called by the sign-in screen: ``home`` becomes the base of the signed-in stack.
+        ``account_theme``: the sign-in's ``theme`` (``None``: read from the database)."""
+        from etrakit_tui.tui import theme
         from etrakit_tui.tui.homes import menu_for
 
         self.actor = actor
@@ -246,12 +254,16 @@ class EtrakitApp(App[None]):
             self._session_timer_started = True
             interval = self.database.jurisdiction.disabled_check_seconds
             self.set_interval(interval, self.check_session, name="session-check")
+        theme.signed_in(self, actor, account_theme)
         self.push_screen(home)
 
     def action_sign_out(self, reason: str | None = None) -> None:
+        from etrakit_tui.tui import theme
+
         self.actor = None
         self.signed_in_as = None
         self.menu = {}
+        theme.signed_out(self)  # the next visitor starts from the default theme
         while len(self.screen_stack) > self.LOGIN_DEPTH:
             self.pop_screen()
         if reason:

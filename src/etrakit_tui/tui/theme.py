@@ -1,37 +1,38 @@
-"""The sunlight theme: black on white, high contrast, for inspectors' laptops outdoors.
+"""The sunlight theme: black on white, high contrast, for inspectors' laptops outdoors — and
+whose theme a session shows.
 
-:func:`install` registers the theme with the app, applies the theme remembered from the
-last session (once per app), and remembers every later change of theme — whether by the
+:func:`install` registers the theme with the app and follows every change of theme — by the
 ``s`` key of the inspector's and the staff's screens (:func:`toggle`), the command palette
-entries of :class:`ThemeCommands`, or Textual's own *Change theme* command. The choice is
-kept in a small JSON file (``ui.json``) in the user config dir (``platformdirs``); the
-``ETRAKIT_STATE_DIR`` environment variable points elsewhere (tests). A file that cannot be
-read or written is ignored: the theme is a comfort, never a reason to fail.
+entries of :class:`ThemeCommands`, or Textual's own *Change theme* command:
+
+* on the sign-in screen (nobody signed in) a change is for this session only;
+* signed in, it is kept for the account in the database (``profile.save_theme``, in a
+  thread worker), so the account finds it at its next sign-in (:func:`signed_in`);
+* signing out goes back to the portal's default theme: the next visitor starts from it.
+
+No file is ever read or written: a session served over SSH touches nothing on the server
+but the database. A theme that cannot be saved is reported once and kept for the session.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import threading
 from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
-from etrakit_tui.locations import APP_NAME
+if TYPE_CHECKING:
+    from etrakit_tui.domain.actors import Actor
+    from etrakit_tui.domain.db import Database
 
 SUNLIGHT = "etrakit-sunlight"
 """Name of the high-contrast theme."""
 
 DEFAULT = "textual-dark"
 """What :func:`toggle` goes back to when the app started on the sunlight theme."""
-
-STATE_ENV = "ETRAKIT_STATE_DIR"
-STATE_FILE = "ui.json"
 
 SUNLIGHT_THEME = Theme(
     name=SUNLIGHT,
@@ -73,65 +74,101 @@ SUNLIGHT_THEME = Theme(
 
 _INSTALLED = "_etrakit_theme_installed"
 _PREVIOUS = "_etrakit_theme_previous"
+_START = "_etrakit_theme_start"  # the theme the app started with: the default after sign-out
+_SAVED = "_etrakit_theme_saved"  # what the signed-in account has kept (None: nothing)
+_PENDING = "_etrakit_theme_pending"  # (actor, name) waiting for a saving worker
 
-
-def state_dir() -> Path:
-    """Where small UI state is kept: ``$ETRAKIT_STATE_DIR``, else the user config dir."""
-    override = os.environ.get(STATE_ENV)
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-
-
-def remembered_theme() -> str | None:
-    """The theme saved by the last session, if any (``None`` if unreadable)."""
-    try:
-        text = (state_dir() / STATE_FILE).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
-    import json  # only now: most starts find no file, and start-up is measured
-
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    name = data.get("theme") if isinstance(data, dict) else None
-    return name if isinstance(name, str) and name else None
-
-
-def remember_theme(name: str) -> None:
-    """Save ``name`` as the theme for the next session (atomically; errors ignored)."""
-    import json
-
-    folder = state_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=folder, prefix=".ui-", suffix=".tmp", delete=False, encoding="utf-8"
-        ) as handle:
-            json.dump({"theme": name}, handle)
-        Path(handle.name).replace(folder / STATE_FILE)
-    except OSError:
-        return
+_SAVING = threading.Lock()  # one save at a time, the latest wish last
 
 
 def install(app: App[Any]) -> None:
-    """Register the sunlight theme, apply the remembered one, remember later changes.
-    Idempotent: screens may call it on mount; the app should call it at start."""
+    """Register the sunlight theme and follow later changes of theme.
+    Idempotent: screens may call it on mount; the app calls it at start."""
     if getattr(app, _INSTALLED, False):
         return
     setattr(app, _INSTALLED, True)
     app.register_theme(SUNLIGHT_THEME)
-    wanted = remembered_theme()
-    if wanted and wanted in app.available_themes and wanted != app.theme:
-        app.theme = wanted
+    setattr(app, _START, app.theme)
     app.theme_changed_signal.subscribe(app, partial(_changed, app), immediate=True)
 
 
 def _changed(app: App[Any], theme: Theme) -> None:
     if theme.name != SUNLIGHT:
         setattr(app, _PREVIOUS, theme.name)
-    remember_theme(theme.name)
+    actor = getattr(app, "actor", None)
+    if actor is None or theme.name == getattr(app, _SAVED, None):
+        return  # anonymous: this session only; or what the account has already
+    setattr(app, _SAVED, theme.name)
+    setattr(app, _PENDING, (actor, theme.name))
+    app.run_worker(partial(_save, app), thread=True, group="theme-save", exit_on_error=False)
+
+
+def _save(app: App[Any]) -> None:
+    """Thread worker: keep the latest wished theme for its account."""
+    from etrakit_tui.domain import profile
+
+    with _SAVING:
+        pending = getattr(app, _PENDING, None)
+        setattr(app, _PENDING, None)
+        if pending is None:
+            return  # an earlier worker saved the latest wish already
+        actor, name = pending
+        try:
+            database: Database = app.database  # type: ignore[attr-defined]
+            profile.save_theme(database, actor, name, allowed=app.available_themes)
+        except Exception as exc:  # the theme stays for this session; say it once
+            app.call_from_thread(_not_saved, app, actor, exc)
+
+
+def _not_saved(app: App[Any], actor: Actor, exc: Exception) -> None:
+    if getattr(app, "actor", None) == actor:
+        setattr(app, _SAVED, None)
+    show = getattr(app, "show_error", None)
+    if show is not None:
+        show(exc)
+
+
+def signed_in(app: App[Any], actor: Actor, name: str | None = None) -> None:
+    """``actor`` has signed in: show their account's theme ``name`` (as the sign-in read it;
+    ``None``: read it from the database in a thread worker). An account that has kept no
+    theme goes on in this session's theme."""
+    install(app)
+    if name is None:
+        app.run_worker(
+            partial(_load, app, actor), thread=True, group="theme-load", exit_on_error=False
+        )
+        return
+    _apply(app, actor, name)
+
+
+def _load(app: App[Any], actor: Actor) -> None:
+    from etrakit_tui.domain import profile
+
+    try:
+        database: Database = app.database  # type: ignore[attr-defined]
+        name = profile.account_theme(database, actor)
+    except Exception as exc:  # the session goes on in its current theme
+        app.call_from_thread(_not_saved, app, actor, exc)
+        return
+    app.call_from_thread(_apply, app, actor, name)
+
+
+def _apply(app: App[Any], actor: Actor, name: str | None) -> None:
+    if getattr(app, "actor", None) != actor:
+        return  # signed out (or someone else signed in) meanwhile
+    setattr(app, _SAVED, name)
+    if name and name in app.available_themes and name != app.theme:
+        app.theme = name
+
+
+def signed_out(app: App[Any]) -> None:
+    """Back to the portal's default theme (call once ``app.actor`` is ``None``)."""
+    install(app)
+    setattr(app, _SAVED, None)
+    setattr(app, _PENDING, None)
+    start = getattr(app, _START, DEFAULT)
+    if app.theme != start:
+        app.theme = start
 
 
 def toggle(app: App[Any]) -> str:
@@ -155,7 +192,9 @@ class ThemeCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, which in self.COMMANDS:
-            yield DiscoveryHit(title, partial(self._apply, which), help="Remembered next time")
+            yield DiscoveryHit(
+                title, partial(self._apply, which), help="Kept for your account when signed in"
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
