@@ -350,13 +350,21 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
         sys.exit(1)
     except (CliError, _loaded("etrakit_tui.settings", "ConfigError"), EtrakitError) as exc:
-        click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
+        # A database that cannot be reached: what failed (host, port, reason; no password).
+        message = getattr(exc, "detail", None) or str(exc)
+        click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except (_loaded("sqlalchemy.exc", "SQLAlchemyError"), sqlite3.Error) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        click.echo(f"{PROG}: error: database error: {_one_line(str(reason))}", err=True)
+        from etrakit_tui.domain.db import describe_failure, is_connection_failure
+        from etrakit_tui.logs import mask_url
+
+        if is_connection_failure(exc):
+            message = describe_failure(None, exc)
+        else:
+            message = "database error: " + mask_url(str(getattr(exc, "orig", None) or exc))
+        click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
         sys.exit(1)
     except OSError as exc:
         click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)

@@ -73,6 +73,12 @@ class PgServer:
             check=True,
             capture_output=True,
         )
+        return self.launch()
+
+    def launch(self) -> PgServer:
+        """Start ``postgres`` on the data directory (again, after :meth:`halt`); returns
+        once it accepts connections."""
+        data = self.root / "data"
         self.proc = subprocess.Popen(
             [
                 *self._as_postgres,
@@ -124,6 +130,15 @@ class PgServer:
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut), keeping its data for
+        :meth:`launch`."""
+        if self.proc is not None and self.proc.poll() is None:
+            pg_ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data")]
+            cmd = [*self._as_postgres, *pg_ctl, "stop", "-m", "fast", "-w"]
+            subprocess.run(cmd, check=True, capture_output=True)
+            self.proc.wait(30)
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -30,12 +31,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-from etrakit_tui.domain.errors import DatabaseError
+from etrakit_tui.domain.errors import DatabaseError, DatabaseUnavailable
 from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 WRITE_OPTION = "etrakit_write"
@@ -184,6 +185,101 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
+# ------------------------------------------------------------------ the server is gone
+
+# PostgreSQL error classes that mean "this connection (or the server) is gone": connection
+# exceptions (08...), and the server shutting down or starting up.
+# A connection refused at its start (bad password: 28..., no such database: 3D000) is one too.
+_PG_GONE_STATES = ("08", "57P01", "57P02", "57P03", "28", "3D000")
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) says the database cannot be reached — a server
+    down or restarting, a connection lost, a SQLite file that cannot be opened — rather
+    than a refusal of one statement."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, InterfaceError):
+        return True
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if orig is None:
+        return False
+    if isinstance(orig, sqlite3.OperationalError):
+        return "unable to open" in str(orig)
+    if type(orig).__module__.startswith("psycopg") and _is_psycopg_operational(orig):
+        state = getattr(orig, "sqlstate", None)
+        return state is None or str(state).startswith(_PG_GONE_STATES)
+    return False
+
+
+def _is_psycopg_operational(exc: BaseException) -> bool:
+    return any(
+        cls.__name__ in ("OperationalError", "InterfaceError")
+        and cls.__module__.startswith("psycopg")
+        for cls in type(exc).__mro__
+    )
+
+
+_PG_AT = re.compile(r'connection to server at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)')
+_PG_SOCKET = re.compile(r'connection to server on socket "(?P<socket>[^"]*)"')
+
+
+def describe_failure(url: str | URL | None, exc: BaseException) -> str:
+    """What failed, for the operator and the log: ``cannot connect to PostgreSQL at
+    db.example:5433: connection refused``. Names the host, port (or file) and the reason;
+    never the password. ``url`` may be unknown (None): the driver's message then names
+    the server."""
+    parsed: URL | None = None
+    if url is not None:
+        try:
+            parsed = make_url(normalise_url(url)) if isinstance(url, str) else url
+        except ArgumentError:
+            parsed = None
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).strip()
+    if parsed is not None and parsed.get_backend_name() == "sqlite":
+        return f"cannot open the SQLite database {parsed.database}: {_first_line(text)}"
+    where = ""
+    if parsed is not None and parsed.get_backend_name() == "postgresql":
+        where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    found = _PG_AT.search(text)
+    if found:
+        where = where or f"{found['host']}:{found['port']}"
+    elif socket := _PG_SOCKET.search(text):
+        where = where or socket["socket"]
+    reason = _pg_reason(text)
+    from etrakit_tui.logs import mask_url
+
+    target = f"PostgreSQL at {where}" if where else "the database"
+    return mask_url(f"cannot connect to {target}: {reason}")
+
+
+def _pg_reason(text: str) -> str:
+    """The reason in psycopg's connection error, without the server's address."""
+    line = _first_line(text)
+    line = line.removeprefix("connection failed: ")
+    line = re.sub(r"^connection to server (at|on socket) .*? failed: ", "", line)
+    line = re.sub(r"^(FATAL|ERROR):\s+", "", line)
+    if line[:1].isupper() and not line[1:2].isupper():
+        line = line[0].lower() + line[1:]
+    return line or "no reason given"
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.splitlines()[0].split()) if text.strip() else ""
+
+
+def unavailable(url: str | URL | None, exc: BaseException) -> DatabaseUnavailable:
+    """The domain's error for ``exc`` (a connection failure; see :func:`is_connection_failure`):
+    raise it ``from exc`` so the log keeps the driver's error."""
+    shown = ""
+    if url is not None:
+        from etrakit_tui.logs import mask_url
+
+        shown = url.render_as_string(hide_password=True) if isinstance(url, URL) else mask_url(url)
+    return DatabaseUnavailable(describe_failure(url, exc), url=shown)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -223,8 +319,25 @@ class Database:
         return self.clock.now()
 
     @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A connection failure inside becomes :class:`DatabaseUnavailable` (its cause kept
+        for the log); any other error passes unchanged."""
+        try:
+            yield
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            if is_connection_failure(exc):
+                raise unavailable(self.engine.url, exc) from exc
+            raise
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._reachable(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
@@ -236,7 +349,7 @@ class Database:
         Not a ``ROLLBACK`` every time: psycopg drops its prepared statements on each one,
         and PostgreSQL then never reaches the generic plan of a repeated read (the biggest
         company's dashboard: ~350 ms instead of ~65)."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._reachable(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -249,8 +362,17 @@ class Database:
                 session.begin(),
             ):
                 yield session
-        except OperationalError as exc:
-            raise DatabaseError(f"the database refused the change: {exc.orig}") from exc
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            if is_connection_failure(exc):
+                raise unavailable(self.engine.url, exc) from exc
+            if not isinstance(exc, OperationalError):
+                raise
+            from etrakit_tui.logs import mask_url
+
+            reason = mask_url(_first_line(str(exc.orig)))
+            raise DatabaseError(f"the database refused the change: {reason}") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,21 @@ class DatabaseError(EtrakitError):
     """The database cannot be reached, is behind its schema, or refused a change."""
 
 
+UNAVAILABLE_MESSAGE = "The portal cannot reach its database. Try again in a minute."
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database server (or file) cannot be reached now. ``str()`` is always the one plain
+    line, safe for any visitor (no host, no URL, no driver text); ``detail`` says what failed
+    (host, port, reason; never a password) for the operator's command line and the log."""
+
+    def __init__(self, detail: str = "", *, url: str = "") -> None:
+        super().__init__(UNAVAILABLE_MESSAGE)
+        self.detail = detail or UNAVAILABLE_MESSAGE
+        self.url = url
+        """The database's URL with its password masked, when known (for the log)."""
+
+
 class SchemaBehindError(DatabaseError):
     """The schema is older than this version of the program."""
 

@@ -35,6 +35,7 @@ from typing import Protocol
 
 import asyncssh
 
+from etrakit_tui.logs import mask_url
 from etrakit_tui.settings import APP_NAME, ConfigError
 from etrakit_tui.ssh.shell import (
     NO_TERMINAL_MESSAGE,
@@ -390,6 +391,7 @@ class PortalSession(asyncssh.SSHServerSession[bytes]):
             on_output=self._output,
             on_exit=self._process_exited,
             on_input_backlog=self._input_backlog,
+            on_log=self._portal_logged,
         )
         try:
             await process.start(columns or 80, rows or 24, xpixels, ypixels)
@@ -466,6 +468,11 @@ class PortalSession(asyncssh.SSHServerSession[bytes]):
         return True  # keep our direction open for the exit status
 
     # ------------------------------------------------------------------ endings
+
+    def _portal_logged(self, line: str) -> None:
+        """A line of the portal's own log (its pipe, never the client's terminal): into ours,
+        with the session's peer, passwords masked once more."""
+        log.warning("ssh peer=%s portal: %s", self.connection.peer, defuse(mask_url(line)))
 
     def _process_exited(self, status: int) -> None:
         self.connection.end(f"portal exited (status {status})")

@@ -4,7 +4,8 @@ The environment of a portal session is built from scratch, never inherited from 
 ``PATH`` and ``HOME`` come from the service itself, ``TERM`` is normalised, ``LANG`` and
 ``COLORTERM`` are the only values taken from the client (and only when they look like what
 they claim to be), and the database (``ETRAKIT_DATABASE_URL``) and rules file
-(``ETRAKIT_CONFIG``) are the operator's. Anything else a client sends — ``TEXTUAL_PRESS``,
+(``ETRAKIT_CONFIG``) are the operator's; where the portal logs (``ETRAKIT_LOG``,
+``ETRAKIT_LOG_FD``) is the service's. Anything else a client sends — ``TEXTUAL_PRESS``,
 ``LD_PRELOAD``, ``PYTHONPATH``... — never reaches the TUI.
 
 :func:`exec_shell` is the ``ForceCommand`` entry point (``etrakit-tui ssh-shell``) for cities
@@ -78,8 +79,10 @@ def child_environment(
     config_path: Path | None = None,
     home: str | None = None,
     path: str | None = None,
+    log: str | None = None,
 ) -> dict[str, str]:
-    """The complete environment of a TUI process: nothing else is passed on."""
+    """The complete environment of a TUI process: nothing else is passed on. ``log``: where
+    the portal logs (``syslog``; see :mod:`etrakit_tui.logs`; ``serve-ssh`` adds its pipe)."""
     env = {
         "PATH": path or DEFAULT_PATH,
         "HOME": home or "/",
@@ -92,6 +95,8 @@ def child_environment(
         env["COLORTERM"] = color
     if config_path is not None:
         env["ETRAKIT_CONFIG"] = str(config_path)
+    if log is not None:
+        env["ETRAKIT_LOG"] = log
     return env
 
 
@@ -139,6 +144,7 @@ def exec_shell(
         config_path=config_path.resolve() if config_path is not None else None,
         home=source.get("HOME"),
         path=source.get("PATH"),
+        log="syslog",  # never the visitor's terminal
     )
     argv = child_command(f"{SESSION_MARKER_PREFIX}sshd-{os.getpid()}")
     sys.stdout.flush()

@@ -6,6 +6,10 @@ slave side as its standard streams (the command takes it as controlling terminal
 blocking the loop, passes window-size changes on (``TIOCSWINSZ`` on the master: the kernel
 sends the foreground process group SIGWINCH), and hangs the whole process group up on
 request: SIGHUP first, SIGKILL after a grace period.
+
+The PTY is the client's screen, so the process never logs there: given ``on_log``, it gets
+one more descriptor, the write end of a pipe (its number in ``ETRAKIT_LOG_FD``, see
+:mod:`etrakit_tui.logs`), and every line it writes there is handed to ``on_log``.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ import struct
 import termios
 from collections.abc import Callable
 
+from etrakit_tui.logs import LOG_FD_ENV
+
 READ_CHUNK = 65536
 INPUT_BACKLOG_LIMIT = 256 * 1024  # bytes not yet taken by the TUI before the client is paused
 MAX_COLUMNS = 1000
 MAX_ROWS = 500
+LOG_LINE_LIMIT = 4096
 
 
 def set_window_size(fd: int, columns: int, rows: int, xpixels: int = 0, ypixels: int = 0) -> None:
@@ -46,6 +53,7 @@ class TerminalProcess:
         on_output: Callable[[bytes], None],
         on_exit: Callable[[int], None],
         on_input_backlog: Callable[[bool], None] | None = None,
+        on_log: Callable[[str], None] | None = None,
         cwd: str | None = None,
     ) -> None:
         self.argv = argv
@@ -54,6 +62,9 @@ class TerminalProcess:
         self._on_output = on_output
         self._on_exit = on_exit
         self._on_backlog = on_input_backlog or (lambda _full: None)
+        self._on_log = on_log
+        self._log_fd: int | None = None
+        self._log_partial = bytearray()
         self._loop = asyncio.get_running_loop()
         self._master: int | None = None
         self._proc: asyncio.subprocess.Process | None = None
@@ -76,6 +87,10 @@ class TerminalProcess:
     async def start(self, columns: int, rows: int, xpixels: int = 0, ypixels: int = 0) -> None:
         """Open the PTY at the given size and start the command on it."""
         master, slave = os.openpty()
+        log_read, log_write = os.pipe() if self._on_log is not None else (None, None)
+        env = dict(self.env)
+        if log_write is not None:
+            env[LOG_FD_ENV] = str(log_write)
         try:
             set_window_size(master, columns, rows, xpixels, ypixels)
             self._proc = await asyncio.create_subprocess_exec(
@@ -83,19 +98,28 @@ class TerminalProcess:
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=self.env,
+                env=env,
                 cwd=self.cwd,
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=() if log_write is None else (log_write,),
             )
         except BaseException:
             os.close(master)
+            if log_read is not None:
+                os.close(log_read)
             raise
         finally:
             os.close(slave)
+            if log_write is not None:
+                os.close(log_write)
         os.set_blocking(master, False)
         self._master = master
         self._start_reading()
+        if log_read is not None:
+            os.set_blocking(log_read, False)
+            self._log_fd = log_read
+            self._loop.add_reader(log_read, self._read_log)
         self._waiter = asyncio.ensure_future(self._wait())
 
     # ------------------------------------------------------------------ output
@@ -139,6 +163,43 @@ class TerminalProcess:
                 return None
             raise
         return data or None
+
+    def _read_log(self) -> None:
+        """Lines the process logged; the pipe is closed once it (and its children) ended."""
+        if self._log_fd is None:
+            return
+        try:
+            data = os.read(self._log_fd, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._log_partial += data
+            *lines, rest = bytes(self._log_partial).split(b"\n")
+            self._log_partial = bytearray(rest[:LOG_LINE_LIMIT])
+            for line in lines:
+                self._emit_log(line)
+            return
+        self._close_log()
+
+    def _emit_log(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if text and self._on_log is not None:
+            self._on_log(text[:LOG_LINE_LIMIT])
+
+    def _close_log(self) -> None:
+        if self._log_fd is None:
+            return
+        self._loop.remove_reader(self._log_fd)
+        with contextlib.suppress(OSError):
+            while data := os.read(self._log_fd, READ_CHUNK):  # what is left, if anything
+                self._log_partial += data
+        os.close(self._log_fd)
+        self._log_fd = None
+        for line in bytes(self._log_partial).split(b"\n"):
+            self._emit_log(line)
+        self._log_partial.clear()
 
     # ------------------------------------------------------------------ input
 
@@ -220,6 +281,7 @@ class TerminalProcess:
         if self._kill_timer is not None:
             self._kill_timer.cancel()
         self._close(drain=True)
+        self._close_log()  # its last lines before the log line saying how it ended
         self._on_exit(status)
 
     def _close(self, *, drain: bool) -> None:

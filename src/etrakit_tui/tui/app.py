@@ -18,15 +18,23 @@ from datetime import UTC, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
-from etrakit_tui.domain.errors import EtrakitError, SchemaBehindError
+from etrakit_tui.domain.errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    EtrakitError,
+    SchemaBehindError,
+)
 from etrakit_tui.locations import DEFAULT_JURISDICTION_NAME
+from etrakit_tui.logs import log_failure
 from etrakit_tui.tui.commands import PortalCommands
 from etrakit_tui.tui.theme import ThemeCommands
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.domain.actors import Actor
@@ -39,9 +47,25 @@ WARM_MODULES = ("etrakit_tui.domain.auth",)
 """Imported with the database when it is opened: what the sign-in screen calls."""
 
 
-def user_message(exc: BaseException) -> str | None:
-    """The message for the user an error carries (domain or configuration), else ``None``.
+CRASH_MESSAGE = "Something went wrong; the portal must close. The error was logged."
+
+
+class PortalFailed(EtrakitError):
+    """The portal ended on an unexpected error (logged); ``str()`` is the plain line the
+    command line prints once the terminal is given back."""
+
+    def __init__(self) -> None:
+        super().__init__(CRASH_MESSAGE)
+
+
+def user_message(exc: BaseException, *, remote: bool = True) -> str | None:
+    """The message for the user an error carries (domain or configuration), else ``None``:
+    the text of any other exception is never shown. A database that cannot be reached is
+    one plain line; run locally (``remote`` False: the user is the operator) it also says
+    what failed (host, port, reason; never the password).
     (The settings module is looked up, not imported: if it is not loaded, it raised nothing.)"""
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc) if remote or exc.detail == str(exc) else f"{exc} ({exc.detail})"
     if isinstance(exc, EtrakitError):
         return str(exc)
     settings = sys.modules.get("etrakit_tui.settings")
@@ -87,13 +111,30 @@ class DatabaseSource:
         with self._lock:
             if self._database is None:
                 assert self._opener is not None
-                opened = self._opener()
-                for module in WARM_MODULES:
-                    import_module(module)
-                with opened.engine.connect():
-                    pass  # the first connection (SQLite pragmas, or the server's handshake)
+                try:
+                    opened = self._opener()
+                    for module in WARM_MODULES:
+                        import_module(module)
+                    with opened.engine.connect():
+                        pass  # the first connection (SQLite pragmas, or the server's handshake)
+                except DatabaseError:
+                    raise
+                except Exception as exc:
+                    raise _unreachable(exc) from exc
                 self._database = opened
             return self._database
+
+
+def _unreachable(exc: Exception) -> Exception:
+    """Opening failed: a driver's error (the server, the file, the password, the database
+    name) becomes :class:`DatabaseUnavailable` saying what failed; anything else is itself."""
+    from sqlalchemy.exc import DBAPIError
+
+    from etrakit_tui.domain.db import is_connection_failure, unavailable
+
+    if isinstance(exc, DBAPIError) or is_connection_failure(exc):
+        return unavailable(None, exc)
+    return exc
 
 
 class EtrakitApp(App[None]):
@@ -171,7 +212,7 @@ class EtrakitApp(App[None]):
         except SchemaBehindError as exc:  # the portal may not run on it: end with the fix
             self.call_from_thread(self.stop_for, exc)
         except Exception as exc:  # shown once; whatever needs the database next tries again
-            self.call_from_thread(self.show_error, exc)
+            self.call_from_thread(self.report, exc)
 
     def stop_for(self, exc: EtrakitError) -> None:
         """End the portal because of ``exc``; the command line reports it (one line)."""
@@ -204,23 +245,25 @@ class EtrakitApp(App[None]):
         if self.actor is not None:
             self._check_session(self.actor, self.last_activity)
 
-    @work(thread=True, exclusive=True, group="session-check", exit_on_error=False)
     def _check_session(self, actor: Actor, last_activity: datetime) -> None:
         from etrakit_tui.domain.auth import SessionState, check_session
 
-        state = check_session(self.database, actor, last_activity)
-        if state is SessionState.IDLE:
-            minutes = self.database.jurisdiction.idle_minutes
-            reason = f"Signed out after {minutes} minutes without a key."
-        elif state is SessionState.DISABLED:
-            reason = "This account has been disabled. Contact the Building Division."
-        else:
-            return
-        self.call_from_thread(self._end_session, actor, reason)
+        def check() -> str | None:
+            state = check_session(self.database, actor, last_activity)
+            if state is SessionState.IDLE:
+                minutes = self.database.jurisdiction.idle_minutes
+                return f"Signed out after {minutes} minutes without a key."
+            if state is SessionState.DISABLED:
+                return "This account has been disabled. Contact the Building Division."
+            return None
 
-    def _end_session(self, actor: Actor, reason: str) -> None:
-        if self.actor == actor:
-            self.action_sign_out(reason)
+        def done(reason: str | None) -> None:
+            if reason is not None and self.actor == actor:
+                self.action_sign_out(reason)
+
+        # A database that cannot be reached now is not a reason to sign anyone out: logged,
+        # not shown (the next check, or the user's next action, tries again).
+        run_service(self, check, on_done=done, on_error=lambda _exc: None, group="session-check")
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor anywhere: it costs bandwidth over SSH."""
@@ -290,13 +333,61 @@ class EtrakitApp(App[None]):
         else:
             self.push_screen(factory())
 
-    def show_error(self, exc: Exception) -> None:
-        """Domain errors carry their own user message; anything else is reported plainly."""
-        message = user_message(exc)
-        if message is not None:
-            self.notify(message, severity="error", timeout=8)
+    # ------------------------------------------------------------------ the one error path
+
+    def message_for(self, exc: BaseException) -> str:
+        """What the user is told about a domain error (see :func:`user_message`)."""
+        return user_message(exc, remote=self.remote) or CRASH_MESSAGE
+
+    def report(self, exc: BaseException) -> None:
+        """Every error a worker or handler did not handle itself ends here (UI thread). A
+        domain error is shown in one plain line (on the screen's message line if it has a
+        ``show_failure(message)``, else as a notification) and the app goes on: the user
+        may retry or quit; a database error is logged. Anything else ends the portal."""
+        message = user_message(exc, remote=self.remote)
+        if message is None:
+            self.crash(exc)
+            return
+        if isinstance(exc, DatabaseError):
+            log_failure(exc, fatal=False)
+        show = getattr(self.screen, "show_failure", None)
+        if callable(show):
+            show(message)
         else:
-            self.notify(f"Something went wrong: {type(exc).__name__}", severity="error", timeout=8)
+            self.notify(message, severity="error", timeout=8, markup=False)
+
+    def show_error(self, exc: BaseException) -> None:
+        """Show a domain error (screens' name for :meth:`report`)."""
+        self.report(exc)
+
+    def crash(self, exc: BaseException) -> None:
+        """An unexpected error: log it (traceback, passwords masked), end with status 1; the
+        command line prints :data:`CRASH_MESSAGE` once the terminal is given back."""
+        if not isinstance(self.fatal_error, PortalFailed):
+            log_failure(exc, fatal=True)
+        self.fatal_error = PortalFailed()
+        self.exit(return_code=1)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """THE override of Textual's crash path (textual 8.2 ``App._handle_exception``): every
+        exception nothing caught — a worker run with ``exit_on_error``, a message handler,
+        compose, a timer — arrives here. Textual's own renders a traceback WITH LOCAL
+        VARIABLES (a database URL, a password) to the terminal once the app has exited: over
+        SSH, to an anonymous visitor. Here nothing is rendered; a domain error raised in a
+        worker is reported like any other (the app goes on), anything else is logged and ends
+        the app with status 1. tests/tui/test_errors.py fails if Textual stops calling it."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(error, WorkerFailed) and user_message(cause) is not None:
+            self.report(cause)
+            return
+        self._return_code = 1
+        if self._exception is None:  # what Textual keeps for ``run_test`` to re-raise
+            self._exception = error
+            self._exception_event.set()
+        if not isinstance(self.fatal_error, PortalFailed):
+            log_failure(cause, fatal=True)
+        self.fatal_error = PortalFailed()
+        self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette's own commands, less the screenshot (it writes files on the server)."""

@@ -1,5 +1,5 @@
 """PortalScreen: what every signed-in screen shares — the header line, the menu keys, the footer,
-and one way to call a domain service off the UI thread."""
+and one way to call a domain service off the UI thread (:func:`call_service`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.domain.actors import Actor
@@ -122,15 +123,13 @@ class PortalScreen(Screen[Any]):
         group: str = "service",
         **kwargs: Any,
     ) -> None:
-        """Run ``service(*args, **kwargs)`` in a thread; results come back on the UI thread."""
-
-        def work() -> None:
-            try:
-                result = service(*args, **kwargs)
-            except Exception as exc:  # shown to the user, never swallowed
-                handler = on_error or self.portal.show_error
-                self.app.call_from_thread(handler, exc)
-                return
-            self.app.call_from_thread(on_done, result)
-
-        self.run_worker(work, thread=True, group=group, exclusive=True, exit_on_error=False)
+        """Run ``service(*args, **kwargs)`` in a thread; results come back on the UI thread.
+        ``on_error`` gets domain errors only (their text is fit for the user); anything else
+        takes the app's one error path (see :func:`etrakit_tui.tui.workers.run_service`)."""
+        run_service(
+            self,
+            lambda: service(*args, **kwargs),
+            on_done=on_done,
+            on_error=on_error or self.portal.report,
+            group=group,
+        )

@@ -18,6 +18,7 @@ from etrakit_tui.domain.fees import format_cents
 from etrakit_tui.domain.readmodels import FeeBreakdown
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.tui.app import EtrakitApp
@@ -117,15 +118,13 @@ class FeesScreen(ModalScreen[None]):
             return
         database, number = self.portal.database, self.number
 
-        def load() -> None:
-            try:
-                breakdown = fees.fee_breakdown(database, actor, number)
-            except Exception as exc:  # shown in words, never swallowed
-                self.app.call_from_thread(self._failed, exc)
-                return
-            self.app.call_from_thread(self._show, breakdown)
-
-        self.run_worker(load, thread=True, group="fees", exit_on_error=False)
+        run_service(
+            self,
+            lambda: fees.fee_breakdown(database, actor, number),
+            on_done=self._show,
+            on_error=self._failed,
+            group="fees",
+        )
 
     def _show(self, breakdown: FeeBreakdown) -> None:
         self.breakdown = breakdown
@@ -133,8 +132,8 @@ class FeesScreen(ModalScreen[None]):
             inert(breakdown_text(breakdown, self.portal), multiline=True)
         )
 
-    def _failed(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, EtrakitError) else "The fees could not be loaded."
+    def _failed(self, exc: EtrakitError) -> None:
+        message = self.app.message_for(exc)  # type: ignore[attr-defined]
         self.query_one("#fees-text", Static).update(inert(message))
 
     def action_close(self) -> None:

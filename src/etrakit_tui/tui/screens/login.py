@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,6 +19,7 @@ from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.domain.auth import SignInResult
@@ -97,20 +98,24 @@ class SetPasswordScreen(ModalScreen[bool]):
             self.query_one("#password", Input).value, self.query_one("#confirm", Input).value
         )
 
-    @work(thread=True, exclusive=True, group="set-password")
     def _set_password(self, password: str, confirm: str) -> None:
-        from etrakit_tui.domain import auth
+        app: Any = self.app
+        company, pin = self.company, self.pin
 
-        db = self.app.database  # type: ignore[attr-defined]
-        try:
-            auth.set_initial_password(db, self.company, self.pin, password, confirm)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self._show_errors, exc.errors)
-            return
-        except EtrakitError as exc:
-            self.app.call_from_thread(self._show_errors, {"password": str(exc)})
-            return
-        self.app.call_from_thread(self.dismiss, True)
+        def save() -> None:
+            from etrakit_tui.domain import auth
+
+            auth.set_initial_password(app.database, company, pin, password, confirm)
+
+        def refused(exc: EtrakitError) -> None:
+            if isinstance(exc, ValidationFailed):
+                self._show_errors(exc.errors)
+            else:
+                self._show_errors({"password": app.message_for(exc)})
+
+        run_service(
+            self, save, on_done=lambda _: self.dismiss(True), on_error=refused, group="set-password"
+        )
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():
@@ -143,6 +148,7 @@ class LoginScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self.staff_mode = False
+        self._failure_shown = False
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
@@ -184,21 +190,37 @@ class LoginScreen(Screen[Any]):
             return
         self._lookup(event.value)
 
-    @work(thread=True, exclusive=True, group="picker")
     def _lookup(self, prefix: str) -> None:
+        app: Any = self.app
         wanted = prefix.strip()
-        names: list[str] = []
-        if wanted:
-            try:
-                db = self.app.database  # type: ignore[attr-defined]  # waits while it opens
-            except Exception:
-                return  # the app has said why (warm_database); the next keystroke tries again
+
+        def find() -> list[str]:
+            if not wanted:
+                return []
+            db = app.database  # waits while it opens
             from etrakit_tui.domain import auth
 
-            names = auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4)
-        self.app.call_from_thread(self._show_matches, prefix, names)
+            return auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4)
+
+        # A database that cannot be reached is said on the message line; the next keystroke
+        # tries again.
+        run_service(
+            self,
+            find,
+            on_done=lambda names: self._show_matches(prefix, names),
+            on_error=lambda exc: self.show_failure(app.message_for(exc)),
+            group="picker",
+        )
+
+    def show_failure(self, message: str) -> None:
+        """A plain line on the sign-in screen's message line (the app's error path uses it)."""
+        self.query_one("#login-error", Static).update(inert(message))
+        self._failure_shown = True
 
     def _show_matches(self, prefix: str, names: list[str]) -> None:
+        if self._failure_shown:  # the database answered again
+            self._failure_shown = False
+            self.query_one("#login-error", Static).update("")
         if self.query_one("#name", Input).value != prefix:
             return  # a newer keystroke is on its way
         options = [Option(inert(name), id=str(i)) for i, name in enumerate(names)]
@@ -250,28 +272,27 @@ class LoginScreen(Screen[Any]):
         self.query_one("#login-error", Static).update("Signing in...")
         self._sign_in(name, secret, self.staff_mode)
 
-    @work(thread=True, exclusive=True, group="sign-in")
     def _sign_in(self, name: str, secret: str, staff: bool) -> None:
-        from etrakit_tui.tui.app import user_message
+        app: Any = self.app
 
-        try:
-            db = self.app.database  # type: ignore[attr-defined]  # waits while it opens
+        def sign_in() -> SignInResult:
+            db = app.database  # waits while it opens
             from etrakit_tui.domain import auth
-        except Exception as exc:
-            message = user_message(exc) or f"The database cannot be opened ({type(exc).__name__})."
-            self.app.call_from_thread(self._failed, message)
-            return
-        try:
+
             if staff:
-                result = auth.sign_in_staff(db, name, secret)
-            else:
-                result = auth.sign_in_company(db, name, secret)
-        except EtrakitError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self._succeeded, result, name, secret)
+                return auth.sign_in_staff(db, name, secret)
+            return auth.sign_in_company(db, name, secret)
+
+        run_service(
+            self,
+            sign_in,
+            on_done=lambda result: self._succeeded(result, name, secret),
+            on_error=lambda exc: self._failed(app.message_for(exc)),
+            group="sign-in",
+        )
 
     def _failed(self, message: str) -> None:
+        self._failure_shown = False  # a sign-in message stays until the next sign-in
         self.query_one("#login-error", Static).update(inert(message))
         secret = self.query_one("#secret", Input)
         secret.value = ""
@@ -311,19 +332,15 @@ class LoginScreen(Screen[Any]):
             then()
             return
 
-        def wait() -> None:
-            from etrakit_tui.tui.app import user_message
-
-            try:
-                app.database  # noqa: B018  (waits while it opens)
-            except Exception as exc:
-                message = user_message(exc) or "The database cannot be opened."
-                app.call_from_thread(self._failed, message)
-                return
-            app.call_from_thread(then)
-
         app.warm_database()
-        self.run_worker(wait, thread=True, group="when-ready", exit_on_error=False)
+        run_service(
+            self,
+            lambda: app.database,  # waits while it opens
+            on_done=lambda _db: then(),
+            on_error=lambda exc: self._failed(app.message_for(exc)),
+            group="when-ready",
+            exclusive=False,
+        )
 
     @on(Button.Pressed, "#forgot-button")
     def _forgot_button(self) -> None:

@@ -25,6 +25,7 @@ from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import ReviewNotes, ReviewRow, ReviewSort
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.fees import format_date
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.tui.app import EtrakitApp
@@ -235,23 +236,21 @@ class ReviewNotesScreen(ModalScreen[None]):
             return
         database, review_id = app.database, self.row.review_id
 
-        def load() -> None:
-            try:
-                notes = reviews.review_notes(database, actor, review_id)
-            except Exception as exc:  # shown in words, never swallowed
-                self.app.call_from_thread(self._failed, exc)
-                return
-            self.app.call_from_thread(self._show, notes)
-
-        self.run_worker(load, thread=True, group="notes", exit_on_error=False)
+        run_service(
+            self,
+            lambda: reviews.review_notes(database, actor, review_id),
+            on_done=self._show,
+            on_error=self._failed,
+            group="notes",
+        )
 
     def _show(self, notes: ReviewNotes) -> None:
         self.notes = notes
         text = notes.notes.strip() or "The reviewer left no notes."
         self.query_one("#notes-text", Static).update(inert(text, multiline=True))
 
-    def _failed(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, EtrakitError) else "The notes could not be loaded."
+    def _failed(self, exc: EtrakitError) -> None:
+        message = self.app.message_for(exc)  # type: ignore[attr-defined]
         self.query_one("#notes-text", Static).update(inert(message))
 
     def action_close(self) -> None:

@@ -73,8 +73,10 @@ def kick_mailer(app: App[object], database: Database) -> None:
             smtp = load_settings().smtp()
             if smtp.host:
                 deliver_pending(database, smtp, limit=10)
-        except Exception:  # by design: the outbox keeps the email for the notify job
-            return
+        except Exception as exc:  # by design: the outbox keeps the email for the notify job
+            from etrakit_tui.logs import log_failure
+
+            log_failure(exc, fatal=False)
 
     app.run_worker(send, thread=True, group="mailer", exit_on_error=False)
 

@@ -67,9 +67,11 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.domain.errors import DatabaseError, EtrakitError
 from etrakit_tui.domain.readmodels import Page
+from etrakit_tui.logs import log_failure
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.workers import run_service
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -182,7 +184,7 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self._restore_row: int | None = None
         self._autoload = True
         self._columns_added = False
-        self._pending: Page[T, K] | Exception | None = None
+        self._pending: Page[T, K] | EtrakitError | None = None
         if select_label:  # show what Enter does in the footer
             self._bindings.key_to_bindings["enter"] = [
                 Binding(
@@ -243,7 +245,7 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self.is_loading = True
         self._arrived(self._generation, page)
 
-    def show_load_error(self, exc: Exception) -> None:
+    def show_load_error(self, exc: EtrakitError) -> None:
         """The first page could not be read elsewhere: say why on the table, in words."""
         if not self._columns_added:
             self._pending = exc
@@ -319,15 +321,14 @@ class PagedTable(DataTable[Text], Generic[T, K]):
             self._loader,
         )
 
-        def fetch() -> None:
-            try:
-                page = loader(after, limit)
-            except Exception as exc:  # shown in words on the table, never swallowed
-                self.app.call_from_thread(self._failed, generation, exc)
-                return
-            self.app.call_from_thread(self._arrived, generation, page)
-
-        self.run_worker(fetch, thread=True, group="paged-table", exit_on_error=False)
+        run_service(
+            self,
+            lambda: loader(after, limit),
+            on_done=lambda page: self._arrived(generation, page),
+            on_error=lambda exc: self._failed(generation, exc),  # said on the table
+            group="paged-table",
+            exclusive=False,
+        )
 
     def _arrived(self, generation: int, page: Page[T, K]) -> None:
         if generation != self._generation or not self.is_mounted:
@@ -371,14 +372,13 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         header = self.header_height if self.show_header else 0
         self.virtual_size = Size(width, self.row_count + header)
 
-    def _failed(self, generation: int, exc: Exception) -> None:
+    def _failed(self, generation: int, exc: EtrakitError) -> None:
+        """A domain error, said on the table (anything else took the app's error path)."""
         if generation != self._generation or not self.is_mounted:
             return
         self.is_loading = False
-        if isinstance(exc, EtrakitError):
-            self.error = str(exc)
-        else:
-            self.error = f"Could not load the records ({type(exc).__name__})."
+        message_for = getattr(self.app, "message_for", str)
+        self.error = message_for(exc)
         self._show_title()
 
     def _fit(self, cells: Sequence[Text], widest: list[int]) -> list[Text]:
@@ -452,14 +452,18 @@ def load_first_pages(
             for table, page in zip(tables, pages, strict=True):
                 table.show_first_page(page)
 
-        def fail(exc: Exception) -> None:
+        def fail(exc: EtrakitError) -> None:
             for table in tables:
                 table.show_load_error(exc)
 
         try:
             deliver: Callable[[], None] = partial(show, read())
-        except Exception as exc:  # shown in words on the tables, never swallowed
+        except EtrakitError as exc:  # said in words on the tables
+            if isinstance(exc, DatabaseError):
+                log_failure(exc, fatal=False)
             deliver = partial(fail, exc)
+        except Exception as exc:  # the app's one error path (it ends the portal)
+            deliver = partial(app.report, exc)  # type: ignore[attr-defined]
         with suppress(RuntimeError):  # the app has closed meanwhile: nobody to show it to
             app.call_from_thread(deliver)
 
