@@ -83,8 +83,10 @@ def test_bad_config_names_the_key(tmp_path: Path) -> None:
 
 
 def test_unreachable_postgres_is_one_line() -> None:
-    result = run("db", "current", "--db", "postgresql://nobody@127.0.0.1:1/none")
-    assert_one_line_error(result, "database error")
+    result = run("db", "current", "--db", "postgresql://nobody:pw-XYZ@127.0.0.1:1/none")
+    # what failed: host, port, reason (issue 11 item 5); never the password
+    assert_one_line_error(result, "cannot connect to PostgreSQL at 127.0.0.1:1: connection refused")
+    assert "pw-XYZ" not in result.stderr
 
 
 @pytest.fixture

@@ -98,3 +98,47 @@ def test_the_command_line_says_what_failed_in_one_line(capsys: pytest.CaptureFix
         f"etrakit-tui: error: cannot connect to PostgreSQL at 127.0.0.1:{port}: "
         "connection refused\n"
     )
+
+
+LOGGING_CHILD = """
+from etrakit_tui.logs import configure_portal_logging, log_failure
+configure_portal_logging()
+try:
+    raise RuntimeError("cannot use postgresql://portal:SECRET@db.example:5433/city")
+except RuntimeError as exc:
+    log_failure(exc, fatal=True)
+import warnings
+warnings.warn("postgresql://portal:SECRET@db.example/x is deprecated")
+""".replace("SECRET", SECRET)
+
+
+@pytest.mark.parametrize("sink", ["pipe", "none"])
+def test_the_portal_process_never_logs_to_its_terminal(sink: str) -> None:
+    """The portal's standard streams are the visitor's terminal: its log goes to the pipe
+    the service gave it (masked), or nowhere; never to stdout/stderr."""
+    import os
+    import subprocess
+
+    read_end, write_end = os.pipe()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETRAKIT_")}
+    if sink == "pipe":
+        env["ETRAKIT_LOG_FD"] = str(write_end)
+    result = subprocess.run(
+        [sys.executable, "-c", LOGGING_CHILD],
+        env=env,
+        pass_fds=(write_end,),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        logged = pipe.read()
+    assert result.stdout == "" and result.stderr == ""
+    if sink == "pipe":
+        assert "RuntimeError" in logged and "Traceback" in logged
+        assert "portal:***@db.example" in logged and "is deprecated" in logged
+        assert SECRET not in logged
+    else:
+        assert logged == ""

@@ -1,5 +1,5 @@
 """PortalScreen: what every signed-in screen shares — the header line, the menu keys, the footer,
-and one way to call a domain service off the UI thread (:func:`call_service`)."""
+and one way to call a domain service off the UI thread (:meth:`PortalScreen.call_service`)."""
 
 from __future__ import annotations
 
