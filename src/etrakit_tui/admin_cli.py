@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from etrakit_tui.cli import db_option, open_database
+from etrakit_tui.cli import command_database, db_option
 from etrakit_tui.domain.actors import SYSTEM
 from etrakit_tui.text import defuse
 
@@ -29,7 +29,9 @@ def company() -> None:
 @click.option("--city", default="")
 @click.option("--state", default="CA", show_default=True)
 @click.option("--zip", "zip_code", default="")
+@click.pass_context
 def company_add(
+    ctx: click.Context,
     db_url: str | None,
     name: str,
     license_no: str,
@@ -43,7 +45,7 @@ def company_add(
     """Register company NAME and print its first PIN (shown once)."""
     from etrakit_tui.domain.admin import register_company
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url, create=True)
     issued = register_company(
         database,
         SYSTEM,
@@ -64,11 +66,12 @@ def company_add(
 @db_option
 @click.option("--prefix", default="", help="Only names beginning with this.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
-def company_list(db_url: str | None, prefix: str, limit: int) -> None:
+@click.pass_context
+def company_list(ctx: click.Context, db_url: str | None, prefix: str, limit: int) -> None:
     """List registered companies."""
     from etrakit_tui.domain.admin import list_companies
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url)
     for c in list_companies(database, SYSTEM, prefix, limit):
         if c.disabled:
             state = "disabled"
@@ -80,11 +83,12 @@ def company_list(db_url: str | None, prefix: str, limit: int) -> None:
 @company.command("issue-pin")
 @db_option
 @click.argument("name")
-def company_issue_pin(db_url: str | None, name: str) -> None:
+@click.pass_context
+def company_issue_pin(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Issue a new PIN to company NAME (the old PIN and password stop working)."""
     from etrakit_tui.domain.admin import issue_pin
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url)
     issued = issue_pin(database, SYSTEM, name)
     expires = issued.expires_at.astimezone(database.jurisdiction.zone).strftime("%m/%d/%Y")
     click.echo(_pin_line(issued.company.name, issued.pin, expires))
@@ -93,22 +97,24 @@ def company_issue_pin(db_url: str | None, name: str) -> None:
 @company.command("disable")
 @db_option
 @click.argument("name")
-def company_disable(db_url: str | None, name: str) -> None:
+@click.pass_context
+def company_disable(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Disable company NAME: it cannot sign in and its open sessions end."""
     from etrakit_tui.domain.admin import set_company_disabled
 
-    summary = set_company_disabled(open_database(db_url), SYSTEM, name, True)
+    summary = set_company_disabled(command_database(ctx, db_url), SYSTEM, name, True)
     click.echo(f"{defuse(summary.name)}: disabled")
 
 
 @company.command("enable")
 @db_option
 @click.argument("name")
-def company_enable(db_url: str | None, name: str) -> None:
+@click.pass_context
+def company_enable(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Enable company NAME again."""
     from etrakit_tui.domain.admin import set_company_disabled
 
-    summary = set_company_disabled(open_database(db_url), SYSTEM, name, False)
+    summary = set_company_disabled(command_database(ctx, db_url), SYSTEM, name, False)
     click.echo(f"{defuse(summary.name)}: enabled")
 
 
@@ -128,7 +134,9 @@ def staff() -> None:
 @click.password_option(
     "--password", prompt="Password", help="Prompted for (hidden) when not given."
 )
+@click.pass_context
 def staff_add(
+    ctx: click.Context,
     db_url: str | None,
     username: str,
     full_name: str,
@@ -142,7 +150,7 @@ def staff_add(
     from etrakit_tui.domain.admin import add_staff
 
     summary = add_staff(
-        open_database(db_url),
+        command_database(ctx, db_url, create=True),
         SYSTEM,
         username,
         full_name,

@@ -8,11 +8,17 @@ runs through :func:`main`, which turns domain, configuration and usage errors in
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -40,7 +46,8 @@ def fail(message: str) -> NoReturn:
 
 
 def db_option(func: F) -> F:
-    """``--db URL`` on every command that touches the database."""
+    """``--db URL`` on every command that touches the database (the root's ``--db``, given
+    before the command, counts too: see :func:`database_choice`)."""
     return click.option(
         "--db",
         "db_url",
@@ -60,39 +67,139 @@ def config_option(func: F) -> F:
     )(func)
 
 
-def open_database(
-    db_url: str | None, config_path: Path | None = None, *, migrate: bool = False
-) -> Database:
-    """Open the configured database. The default SQLite file is created and upgraded on
-    first use; any other database must already be at head (``db upgrade``) unless
-    ``migrate`` is set."""
+# --------------------------------------------------------------------------- which database
+
+_ROOT_OPTIONS = "etrakit_tui.root_options"  # ctx.meta key: the root's (--db, --config)
+
+
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """The database and rules file one command acts on (see :func:`database_choice`)."""
+
+    url: str
+    config: Path | None
+    given: bool
+    """The URL came from a ``--db`` option (root or command), not the environment/default."""
+    default: bool
+    """The default SQLite file: created and migrated on first use (the portal, and the
+    commands that add data), as SPEC says; no other database is ever created implicitly."""
+
+
+def _given_once(option: str, root: Any, here: Any) -> Any:
+    if root is not None and here is not None and root != here:
+        fail(f"{option} given twice (before and after the command); give it once")
+    return here if here is not None else root
+
+
+def database_choice(
+    ctx: click.Context | None, db_url: str | None, config_path: Path | None = None
+) -> DatabaseChoice:
+    """The ONE place where a command's database and rules file are decided: the command's
+    own ``--db``/``--config``, else the root's (``etrakit-tui --db URL <command>``; both
+    given and different: refused), else ``ETRAKIT_DATABASE_URL``/``ETRAKIT_CONFIG``, else
+    the default SQLite file and the City of Hemet's rules. Light: imports nothing heavy (the
+    portal decides here before the sign-in screen is drawn)."""
+    from etrakit_tui.locations import default_database_url, env_setting
+
+    root_db, root_config = ctx.meta.get(_ROOT_OPTIONS, (None, None)) if ctx else (None, None)
+    chosen = _given_once("--db", root_db, db_url or None)
+    config = _given_once("--config", root_config, config_path)
+    if config is None and (env_config := env_setting("CONFIG")):
+        config = Path(env_config)
+    url = chosen or env_setting("DATABASE_URL") or default_database_url()
+    return DatabaseChoice(url, config, chosen is not None, url == default_database_url())
+
+
+def require_database_file(choice: DatabaseChoice, *, may_create: bool) -> None:
+    """Refuse, creating nothing, a SQLite file that is not there unless this command may
+    create it (the default file is created with its folder; any other needs its folder)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from etrakit_tui.domain.db import normalise_url
+    from etrakit_tui.domain.schema import missing_folder_error
+
+    try:
+        parsed = make_url(normalise_url(choice.url))
+    except ArgumentError:
+        return  # make_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    if parsed.query.get("uri") or parsed.database == ":memory:":
+        return  # a URI filename (SQLite's own options) or memory: make_engine decides
+    path = Path(parsed.database)
+    if path.exists():
+        return
+    if not choice.default and (error := missing_folder_error(path)) is not None:
+        raise error
+    if not may_create:
+        fix = (
+            f"{PROG} db upgrade"
+            if choice.default
+            else f"{PROG} --db {shlex.quote(choice.url)} db upgrade"
+        )
+        fail(f"no database at {path.absolute()} (create it with: {fix})")
+
+
+def open_chosen(choice: DatabaseChoice, *, migrate: bool = False, create: bool = False) -> Database:
+    """Open ``choice`` (see :func:`command_database` for ``migrate`` and ``create``)."""
     from etrakit_tui.domain.db import Database
     from etrakit_tui.domain.schema import ensure_schema
-    from etrakit_tui.settings import default_database_url, load_settings
+    from etrakit_tui.settings import load_jurisdiction, load_settings
 
-    settings = load_settings()
-    if config_path is not None:
-        settings = settings.model_copy(update={"config": config_path})
-    url = settings.resolved_database_url(db_url)
-    database = Database.open(url, jurisdiction=settings.jurisdiction())
+    load_settings()  # a bad ETRAKIT_* value stops every command, with its name
+    require_database_file(choice, may_create=create and (migrate or choice.default))
+    database = Database.open(choice.url, jurisdiction=load_jurisdiction(choice.config))
     if not migrate:
-        ensure_schema(database.engine, auto_upgrade=url == default_database_url())
+        ensure_schema(database.engine, auto_upgrade=choice.default)
     return database
 
 
-def open_demo_database(path: Path | None, config_path: Path | None = None) -> Database:
-    """A fresh demo database (SPEC §5): a new temporary file unless ``path`` is given."""
+def command_database(
+    ctx: click.Context,
+    db_url: str | None,
+    config_path: Path | None = None,
+    *,
+    migrate: bool = False,
+    create: bool = False,
+) -> Database:
+    """The database a command acts on: every command opens it here, never by itself.
+
+    Decided by :func:`database_choice`. ``migrate``: the caller takes the schema as it is
+    (``db upgrade``/``db current``), else it must be at head (the default file is upgraded).
+    ``create``: the command adds data, so a missing default file is created (and migrated)
+    as the portal does on first use; with ``migrate`` too (``db upgrade``), any missing
+    SQLite file is created. Otherwise a missing SQLite file is refused with one line and
+    nothing (file or folder) is created."""
+    return open_chosen(database_choice(ctx, db_url, config_path), migrate=migrate, create=create)
+
+
+@contextmanager
+def demo_database(path: Path | None, config_path: Path | None = None) -> Iterator[Database]:
+    """A fresh demo database (SPEC §5) for as long as the block runs: a new temporary
+    folder that is removed at exit (also on an error or Ctrl+C), unless ``path`` is given
+    (that file is kept)."""
     from etrakit_tui.domain.demo import build_demo
     from etrakit_tui.domain.schema import upgrade
 
+    folder: Path | None = None
     if path is None:
-        path = Path(tempfile.mkdtemp(prefix="etrakit-demo-")) / "demo.db"
+        folder = Path(tempfile.mkdtemp(prefix="etrakit-demo-"))  # mode 0700
+        path = folder / "demo.db"
     elif path.exists():
         fail(f"{path} already exists; the demo needs a fresh file (remove it or pick another path)")
-    database = open_database(f"sqlite:///{path}", config_path, migrate=True)
-    upgrade(database.engine)
-    build_demo(database)
-    return database
+    database: Database | None = None
+    try:
+        choice = DatabaseChoice(f"sqlite:///{path}", config_path, True, False)
+        database = open_chosen(choice, migrate=True, create=True)
+        upgrade(database.engine)
+        build_demo(database)
+        yield database
+    finally:
+        if database is not None:
+            database.dispose()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class PortalGroup(click.Group):
@@ -148,22 +255,51 @@ def cli(
 ) -> None:
     """The contractor permit portal in your terminal.
 
-    Without a command, runs the portal on the configured database.
+    Without a command, runs the portal on the configured database. --db and --config
+    given here apply to the command that follows too.
     """
+    ctx.meta[_ROOT_OPTIONS] = (db_url or None, config_path)
     if ctx.invoked_subcommand is not None:
+        if demo or demo_db is not None:
+            fail("--demo runs the portal and takes no command (serve-ssh has its own --demo)")
         return
     if demo_db is not None and not demo:
         fail("--demo-db needs --demo")
     if demo and db_url:
         fail("--demo and --db cannot be combined")
     if demo:
-        from etrakit_tui.tui.app import make_app, settle_memory
-
-        app = make_app(open_demo_database(demo_db, config_path), demo=True)
-        settle_memory()
-        app.run()
+        run_demo(demo_db, database_choice(ctx, None).config)
     else:
         run_portal(db_url, config_path)
+
+
+def run_demo(demo_db: Path | None, config_path: Path | None) -> None:
+    """The portal on a fresh demo database; its temporary folder goes when the portal ends,
+    also when it is ended by a hang-up (the terminal window closed) or SIGTERM."""
+    from etrakit_tui.tui.app import make_app, settle_memory
+
+    with _exit_on_hangup(), demo_database(demo_db, config_path) as database:
+        app = make_app(database, demo=True)
+        settle_memory()
+        app.run()
+        if app.fatal_error is not None:
+            raise app.fatal_error
+
+
+@contextmanager
+def _exit_on_hangup() -> Iterator[None]:
+    """SIGHUP and SIGTERM end the program by raising :class:`SystemExit` (not by killing it
+    outright, their default), so the ``finally`` blocks inside run."""
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_portal(
@@ -192,24 +328,25 @@ def portal_app(
     """The portal on the configured database, ready to run, at the least start-up cost.
 
     With the default jurisdiction and a plain SQLite file URL, the schema is checked with
-    stdlib ``sqlite3`` (the default file is created/upgraded on first use) and the app opens
-    the database itself when the first key is pressed. PostgreSQL is opened, and its schema
-    checked, when the first key is pressed (a schema behind ends the portal with the
-    refusal: :attr:`EtrakitApp.fatal_error`). With a jurisdiction file (whose errors must
-    stop the start) the database is opened and checked here, as every other command does."""
+    stdlib ``sqlite3`` (the default file is created/upgraded on first use; a file whose
+    folder cannot exist is refused) and the app opens the database itself when the first
+    key is pressed. PostgreSQL is opened, and its schema checked, when the first key is
+    pressed (a schema behind ends the portal with the refusal:
+    :attr:`EtrakitApp.fatal_error`). With a jurisdiction file (whose errors must stop the
+    start) the database is opened and checked here, as every other command does."""
     from etrakit_tui.domain.schema import check_schema_at
-    from etrakit_tui.locations import default_database_url, env_setting
     from etrakit_tui.tui.app import make_app
 
-    url = db_url or env_setting("DATABASE_URL") or default_database_url()
-    if config_path is not None or env_setting("CONFIG"):
-        return make_app(open_database(db_url, config_path), demo=demo, remote=remote)
-    if check_schema_at(url, auto_upgrade=url == default_database_url()):
-        return make_app(lambda: open_database(url, migrate=True), demo=demo, remote=remote)
+    choice = database_choice(None, db_url, config_path)
+    if choice.config is not None:
+        return make_app(open_chosen(choice, create=True), demo=demo, remote=remote)
+    if check_schema_at(choice.url, auto_upgrade=choice.default):
+        migrated = partial(open_chosen, choice, migrate=True)
+        return make_app(migrated, demo=demo, remote=remote)
     # PostgreSQL (or a SQLite URL with options): its driver alone costs more than the whole
     # sign-in screen, so it is opened and its schema checked when the first key is pressed;
     # a schema that is behind then ends the portal with the same one-line refusal.
-    return make_app(lambda: open_database(url), demo=demo, remote=remote)
+    return make_app(partial(open_chosen, choice, create=True), demo=demo, remote=remote)
 
 
 # --------------------------------------------------------------------------- db
@@ -222,11 +359,12 @@ def db() -> None:
 
 @db.command("upgrade")
 @db_option
-def db_upgrade(db_url: str | None) -> None:
-    """Bring the database schema up to date."""
+@click.pass_context
+def db_upgrade(ctx: click.Context, db_url: str | None) -> None:
+    """Bring the database schema up to date (a SQLite file is created if missing)."""
     from etrakit_tui.domain.schema import current_revision, head_revision, upgrade
 
-    database = open_database(db_url, migrate=True)
+    database = command_database(ctx, db_url, migrate=True, create=True)
     before = current_revision(database.engine)
     upgrade(database.engine)
     if before == head_revision():
@@ -237,11 +375,12 @@ def db_upgrade(db_url: str | None) -> None:
 
 @db.command("current")
 @db_option
-def db_current(db_url: str | None) -> None:
+@click.pass_context
+def db_current(ctx: click.Context, db_url: str | None) -> None:
     """Show the schema revision of the database and whether it is up to date."""
     from etrakit_tui.domain.schema import current_revision, head_revision
 
-    database = open_database(db_url, migrate=True)
+    database = command_database(ctx, db_url, migrate=True)
     rev = current_revision(database.engine)
     state = "up to date" if rev == head_revision() else f"behind (head is {head_revision()})"
     click.echo(f"{database.url}: {rev or 'empty'} ({state})")
@@ -254,13 +393,14 @@ def db_current(db_url: str | None) -> None:
 @db_option
 @click.option("--permits", type=click.IntRange(1, 10_000_000), default=1000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-def demo_data(db_url: str | None, permits: int, seed: int) -> None:
+@click.pass_context
+def demo_data(ctx: click.Context, db_url: str | None, permits: int, seed: int) -> None:
     """Add bulk realistic data (permits with companies, parcels, inspections, reviews, fees)."""
     import time
 
     from etrakit_tui.domain.bulk import generate
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url, create=True)
     started = time.perf_counter()
     summary = generate(database, permits=permits, seed=seed)
     click.echo(f"{summary} in {time.perf_counter() - started:.1f}s")
@@ -268,6 +408,7 @@ def demo_data(db_url: str | None, permits: int, seed: int) -> None:
 
 @cli.command("assign-inspections")
 @db_option
+@config_option
 @click.option(
     "--date",
     "day",
@@ -275,12 +416,15 @@ def demo_data(db_url: str | None, permits: int, seed: int) -> None:
     default=None,
     help="Day to assign (YYYY-MM-DD); default: today in the jurisdiction's time zone.",
 )
-def assign_inspections_cmd(db_url: str | None, day: Any) -> None:
+@click.pass_context
+def assign_inspections_cmd(
+    ctx: click.Context, db_url: str | None, config_path: Path | None, day: Any
+) -> None:
     """The daily assignment job (cron-able): requested inspections get an inspector."""
     from etrakit_tui.domain.actors import SYSTEM
     from etrakit_tui.domain.inspections import assign_inspections
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url, config_path)
     target: date | None = day.date() if day is not None else None
     report = assign_inspections(database, SYSTEM, target)
     click.echo(str(report))
@@ -296,14 +440,15 @@ def assign_inspections_cmd(db_url: str | None, day: Any) -> None:
     show_default=True,
     help="Seconds between passes with --loop.",
 )
-def notify_cmd(db_url: str | None, loop: bool, interval: float) -> None:
+@click.pass_context
+def notify_cmd(ctx: click.Context, db_url: str | None, loop: bool, interval: float) -> None:
     """Send queued emails (failed-inspection notices) over SMTP (ETRAKIT_SMTP_*)."""
     import time
 
     from etrakit_tui.domain.mailer import deliver_pending
     from etrakit_tui.settings import load_settings
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url)
     smtp = load_settings().smtp()
     while True:
         report = deliver_pending(database, smtp)

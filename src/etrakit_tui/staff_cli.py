@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from etrakit_tui.cli import db_option, open_database
+from etrakit_tui.cli import command_database, db_option
 from etrakit_tui.domain.actors import SYSTEM
 from etrakit_tui.text import defuse
 
@@ -59,7 +59,9 @@ def permit() -> None:
 @click.option("--plan-check", is_flag=True, help="A plan check (numbered A...).")
 @click.option("--subtype", default="")
 @click.option("--description", default="")
+@click.pass_context
 def permit_create(
+    ctx: click.Context,
     db_url: str | None,
     permit_type: str,
     apn: str,
@@ -89,7 +91,7 @@ def permit_create(
     for text in fees:
         charges.extend(staffdesk.parse_fee_lines(text))
     created = staffdesk.create_permit(
-        open_database(db_url),
+        command_database(ctx, db_url, create=True),
         SYSTEM,
         permit_type=permit_type,
         parcel=staffdesk.ParcelInput(apn, address, district, zoning, owner_name),
@@ -136,7 +138,9 @@ def review() -> None:
 @click.option("--due", default=None, help="Due date.")
 @click.option("--notes", default="", help="The reviewer's notes.")
 @click.option("--cycle", type=click.IntRange(1, 99), default=None, help="Default: the next one.")
+@click.pass_context
 def review_post(
+    ctx: click.Context,
     db_url: str | None,
     number: str,
     review_type: str,
@@ -151,7 +155,7 @@ def review_post(
     from etrakit_tui.domain.calendar import local_today
     from etrakit_tui.domain.staffdesk import post_review
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url)
     on = _day(submitted, "submitted") or local_today(database.jurisdiction, database.now())
     row = post_review(
         database,
@@ -180,7 +184,9 @@ def review_post(
 )
 @click.option("--completed", default=None, help="Completed date ('' clears it).")
 @click.option("--notes", default=None, help="Replace the notes.")
+@click.pass_context
 def review_update(
+    ctx: click.Context,
     db_url: str | None,
     review_id: int,
     status: str | None,
@@ -197,7 +203,7 @@ def review_update(
         changes["completed_on"] = parse_day(completed, "completed", required=False)
     if notes is not None:
         changes["notes"] = notes
-    row = update_review(open_database(db_url), SYSTEM, review_id, **changes)
+    row = update_review(command_database(ctx, db_url), SYSTEM, review_id, **changes)
     done = f", completed {row.completed_on:%m/%d/%Y}" if row.completed_on else ""
     click.echo(defuse(f"review {row.review_id}: {row.review_type} {row.status}{done}"))
 
@@ -216,15 +222,16 @@ def payment() -> None:
 @click.argument("amount")
 @click.option("--method", default="CHECK", show_default=True, help="CHECK, CASH, CARD or ACH.")
 @click.option("--reference", default="", help="Check number, receipt...")
+@click.pass_context
 def payment_record(
-    db_url: str | None, number: str, amount: str, method: str, reference: str
+    ctx: click.Context, db_url: str | None, number: str, amount: str, method: str, reference: str
 ) -> None:
     """Record a payment of AMOUNT (e.g. 125.00) on permit NUMBER; prints what is still due."""
     from etrakit_tui.domain.fees import format_cents, record_payment
     from etrakit_tui.domain.staffdesk import parse_cents
 
     breakdown = record_payment(
-        open_database(db_url), SYSTEM, number, parse_cents(amount), method, reference
+        command_database(ctx, db_url), SYSTEM, number, parse_cents(amount), method, reference
     )
     click.echo(
         defuse(f"{breakdown.permit_number}: fees due {format_cents(breakdown.amount_due_cents)}")
@@ -243,11 +250,14 @@ def inspection() -> None:
 @db_option
 @click.argument("inspection_id", type=int)
 @click.argument("inspector")
-def inspection_assign(db_url: str | None, inspection_id: int, inspector: str) -> None:
+@click.pass_context
+def inspection_assign(
+    ctx: click.Context, db_url: str | None, inspection_id: int, inspector: str
+) -> None:
     """Give inspection INSPECTION_ID to INSPECTOR (a user name)."""
     from etrakit_tui.domain.inspections import assign_inspector
 
-    view = assign_inspector(open_database(db_url), SYSTEM, inspection_id, inspector)
+    view = assign_inspector(command_database(ctx, db_url), SYSTEM, inspection_id, inspector)
     click.echo(
         defuse(
             f"inspection {view.id}: {view.type_name} on {view.permit_number} "
@@ -272,7 +282,9 @@ def audit() -> None:
 @click.option("--since", default=None, help="From this day (local).")
 @click.option("--until", default=None, help="To this day (local), included.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.pass_context
 def audit_list(
+    ctx: click.Context,
     db_url: str | None,
     action: str | None,
     actor_name: str | None,
@@ -284,7 +296,7 @@ def audit_list(
     """List audit events, newest first (tab-separated)."""
     from etrakit_tui.domain.staffdesk import audit_log
 
-    database = open_database(db_url)
+    database = command_database(ctx, db_url)
     zone = database.jurisdiction.zone
     after: int | None = None
     left = limit

@@ -54,6 +54,7 @@ def test_db_upgrade_then_current(tmp_path: Path) -> None:
 
 
 def test_unmigrated_database_is_refused_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an empty SQLite database
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = run("assign-inspections", "--db", url)
     assert_one_line_error(result, "etrakit-tui db upgrade")

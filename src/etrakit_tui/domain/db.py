@@ -124,11 +124,22 @@ class WriteGate:
         self.timeout = timeout
 
     def _open(self) -> int:
+        """The lock file, created with the database file's mode (0600 without one), as
+        SQLite does for ``-wal`` and ``-shm``: whoever may write the database may queue."""
         try:
             mode = os.stat(self.database).st_mode & 0o666  # shared like the database file
         except FileNotFoundError:
-            mode = 0o644
-        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+            mode = 0o600
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+            except FileExistsError:
+                try:
+                    return os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+                except FileNotFoundError:
+                    continue  # removed between the two opens: create it after all
+            os.fchmod(fd, mode)  # exactly the database's mode, whatever the umask
+            return fd
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -152,6 +163,20 @@ class WriteGate:
             os.close(fd)  # releases the lock
 
 
+def create_private_file(path: Path) -> None:
+    """Create a missing SQLite file readable by its owner only (0600; a missing folder
+    0700), just before SQLite would create it with the umask's mode (usually 0644). SQLite
+    gives ``-wal`` and ``-shm`` the database file's mode, and :class:`WriteGate` its lock."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return  # another connection made it first
+    os.close(fd)
+
+
 def sqlite_file(engine: Engine) -> Path | None:
     """The file behind a SQLite engine (None for any other database)."""
     if engine.dialect.name != "sqlite" or not engine.url.database:
@@ -170,12 +195,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         database = parsed.database or ""
         if database in ("", ":memory:"):
             raise DatabaseError("an in-memory SQLite database cannot be shared; use a file")
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
+        if not parsed.query.get("uri"):  # a URI filename is SQLite's to open as it says
+            private = Path(database)
+            event.listen(engine, "do_connect", lambda *_: create_private_file(private))
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine

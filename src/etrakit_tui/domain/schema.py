@@ -17,6 +17,7 @@ them.
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from etrakit_tui.domain.errors import SchemaBehindError
+from etrakit_tui.domain.errors import DatabaseError, SchemaBehindError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -100,13 +101,14 @@ def pending_changes(engine: Engine) -> list[Any]:
 
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """An exclusive lock on ``path`` (created 0600, its folder 0700, like the database)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def behind_error(at: str | None) -> SchemaBehindError:
@@ -145,6 +147,16 @@ def sqlite_file_of(url: str) -> Path | None:
     return Path(path)
 
 
+def missing_folder_error(path: Path) -> DatabaseError | None:
+    """The refusal for a SQLite file that cannot exist because its folder does not (or is
+    not a folder), or ``None`` when the folder is there. Looks, never creates."""
+    folder = path.absolute().parent
+    if folder.is_dir():
+        return None
+    reason = f"{folder} is not a folder" if folder.exists() else "no such folder"
+    return DatabaseError(f"cannot open the database at {path}: {reason}")
+
+
 def sqlite_revision(path: Path) -> str | None:
     """``alembic_version`` of a SQLite file via stdlib ``sqlite3`` (``None``: no file, or
     no version table). Never creates the file."""
@@ -171,6 +183,8 @@ def check_schema_at(url: str, *, auto_upgrade: bool) -> bool:
     path = sqlite_file_of(url)
     if path is None:
         return False
+    if not auto_upgrade and (error := missing_folder_error(path)) is not None:
+        raise error
     at = sqlite_revision(path)
     if at == HEAD_REVISION:
         return True

@@ -5,12 +5,19 @@
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 from pathlib import Path
 
 import click
 
-from etrakit_tui.cli import config_option, db_option, fail, open_database, open_demo_database
+from etrakit_tui.cli import (
+    config_option,
+    database_choice,
+    db_option,
+    demo_database,
+    fail,
+    open_chosen,
+)
 
 
 @click.command("serve-ssh")
@@ -75,7 +82,9 @@ from etrakit_tui.cli import config_option, db_option, fail, open_database, open_
     show_default=True,
     help="Seconds without input after which a session ends.",
 )
+@click.pass_context
 def serve_ssh(
+    ctx: click.Context,
     host: str,
     port: int,
     host_key: Path | None,
@@ -92,18 +101,22 @@ def serve_ssh(
 ) -> None:
     """The portal over SSH: one TUI process per connection (no SSH password: the portal's own
     sign-in screen is the door)."""
-    from etrakit_tui.settings import load_settings
     from etrakit_tui.ssh.server import ServiceOptions, run
     from etrakit_tui.ssh.shell import absolute_database_url
 
-    if demo and db_url:
+    choice = database_choice(ctx, db_url, config_path)
+    if demo and choice.given:
         fail("--demo and --db cannot be combined")
     # Open (and check) the database once now, so a bad URL fails here and not per connection.
-    database = open_demo_database(None, config_path) if demo else open_database(db_url, config_path)
+    # The demo city (a temporary folder) lives as long as the service: demo_city.close().
+    demo_city = contextlib.ExitStack()
+    if demo:
+        database = demo_city.enter_context(demo_database(None, choice.config))
+    else:
+        database = open_chosen(choice, create=True)
     url = absolute_database_url(database.engine.url.render_as_string(hide_password=False))
-    database.engine.dispose()
-    config = config_path or load_settings().config
-    demo_dir = Path(database.engine.url.database or "").parent if demo else None
+    database.dispose()
+    config = choice.config
     try:
         run(
             ServiceOptions(
@@ -123,21 +136,20 @@ def serve_ssh(
             )
         )
     finally:
-        if demo_dir is not None and demo_dir.name.startswith("etrakit-demo-"):
-            shutil.rmtree(demo_dir, ignore_errors=True)  # the demo city lives as long as we do
+        demo_city.close()
 
 
 @click.command("ssh-shell")
 @db_option
 @config_option
-def ssh_shell(db_url: str | None, config_path: Path | None) -> None:
+@click.pass_context
+def ssh_shell(ctx: click.Context, db_url: str | None, config_path: Path | None) -> None:
     """ForceCommand for an OpenSSH server: the portal in this terminal, in a clean
     environment (refuses sessions without a terminal and commands)."""
-    from etrakit_tui.settings import load_settings
     from etrakit_tui.ssh.shell import exec_shell
 
-    settings = load_settings()
-    exec_shell(settings.resolved_database_url(db_url), config_path or settings.config)
+    choice = database_choice(ctx, db_url, config_path)
+    exec_shell(choice.url, choice.config)
 
 
 def register(cli: click.Group) -> None:
