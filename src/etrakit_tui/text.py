@@ -34,3 +34,9 @@ def defuse(value: object, *, keep_newlines: bool = False) -> str:
         text = text.replace("\r\n", "\n")
         return _DANGEROUS_KEEP_LINES.sub(REPLACEMENT, text)
     return _DANGEROUS.sub(REPLACEMENT, text)
+
+
+def sentence(value: str) -> str:
+    """``value`` with its first letter in capitals and the rest as written ("permit not
+    found" -> "Permit not found"; unlike ``str.capitalize``, "Try again" stays as it is)."""
+    return value[:1].upper() + value[1:]

@@ -10,12 +10,14 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from etrakit_tui.domain import auth, search
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.db import FixedClock, make_engine
+from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE
 from etrakit_tui.domain.models import Parcel, Permit
 from etrakit_tui.domain.readmodels import SearchHit, SearchKey
 from etrakit_tui.tui.screens.search import SearchScreen
 from etrakit_tui.tui.widgets.paged_table import PagedTable
 from tests.support.injection import SHORT_CORPUS, assert_inert_output, shown_form
+from tests.support.sshkit import free_port
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.forms_support import (
     choose,
@@ -168,3 +170,28 @@ async def test_other_companies_permits_public_fields_and_bad_queries(
         assert field_error(pilot, "query") == (
             "A parcel number has digits and dashes: 448-123-017."
         )
+
+
+async def test_an_unreachable_database_is_one_plain_sentence_at_the_search_field(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """The search fails because the database went away: the field says the portal's plain
+    line exactly as written (no driver text, and not lower-cased after its first word)."""
+    app = make_demo_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, *CITY)
+        await open_menu(pilot, "f3", "SearchScreen")
+        database = app.database
+        working = database.engine
+        down = make_engine(f"postgresql://portal:pw@127.0.0.1:{free_port()}/city")
+        database.engine = down  # the server is gone under the signed-in contractor
+        try:
+            await clear_and_type(pilot, "query", "FLORIDA")
+            await pilot.press("enter")
+            await until(pilot, lambda: field_error(pilot, "query") != "", "a message")
+            assert field_error(pilot, "query") == UNAVAILABLE_MESSAGE
+            assert "Try again in a minute." in flat(pilot)
+        finally:
+            database.engine = working
+            down.dispose()
+        assert app.is_running

@@ -22,6 +22,7 @@ from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.inspections import InspectionTypeOption
 from etrakit_tui.domain.readmodels import ActivePermitRow, Page
+from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.widgets.form_field import FORM_CSS, FormField, FormFooter, text_input
@@ -169,7 +170,7 @@ class ScheduleScreen(PortalScreen):
 
     def _refused(self, exc: Exception) -> None:
         if isinstance(exc, EtrakitError):
-            self.query_one("#field-permit", FormField).set_error(str(exc).capitalize())
+            self.query_one("#field-permit", FormField).set_error(sentence(str(exc)))
         else:
             self.portal.show_error(exc)
 

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from etrakit_tui.domain import search
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.domain.readmodels import Page, SearchHit, SearchKey, SearchKind
+from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.widgets.form_field import (
@@ -274,7 +275,7 @@ class SearchScreen(PortalScreen):
             if left:
                 self.query_one("#field-query", FormField).set_error(" ".join(left.values()))
         else:
-            self.query_one("#field-query", FormField).set_error(str(exc).capitalize())
+            self.query_one("#field-query", FormField).set_error(sentence(str(exc)))
 
     # ------------------------------------------------------------------ opening
 

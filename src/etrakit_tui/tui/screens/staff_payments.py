@@ -18,6 +18,7 @@ from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.fees import format_cents
 from etrakit_tui.domain.readmodels import FeeBreakdown
+from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.fees import breakdown_text
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen
@@ -113,7 +114,7 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
 
     def _not_found(self, exc: Exception) -> None:
         if isinstance(exc, EtrakitError):
-            self.field("number").set_error(str(exc).capitalize() + ".")
+            self.field("number").set_error(sentence(str(exc)).rstrip(".") + ".")
             self.query_one("#payment-due", Static).update("")
             self.query_one("#payment-breakdown", Static).update("")
         else:
