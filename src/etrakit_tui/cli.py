@@ -278,12 +278,21 @@ def run_demo(demo_db: Path | None, config_path: Path | None) -> None:
     also when it is ended by a hang-up (the terminal window closed) or SIGTERM."""
     from etrakit_tui.tui.app import make_app, settle_memory
 
+    _log_locally()
     with _exit_on_hangup(), demo_database(demo_db, config_path) as database:
         app = make_app(database, demo=True)
         settle_memory()
         app.run()
         if app.fatal_error is not None:
             raise app.fatal_error
+
+
+def _log_locally() -> None:
+    """A local portal's errors go to the user's own log file (never over SSH: the session's
+    process logs to the service, see :mod:`etrakit_tui.logs`)."""
+    from etrakit_tui.logs import configure_portal_logging, default_log_file
+
+    configure_portal_logging(default_log_file())
 
 
 @contextmanager
@@ -311,6 +320,8 @@ def run_portal(
 ) -> None:
     """Run the portal until it ends; an error that ended it is raised (one line in main).
     ``remote``: served over SSH (no file may be written on the server)."""
+    if not remote:
+        _log_locally()
     app = portal_app(db_url, config_path, demo=demo, remote=remote)
     app.settle_after_warm = True  # not before the first paint: a collection costs start-up time
     app.run()

@@ -6,8 +6,10 @@ so the portal never logs there. :func:`configure_portal_logging` picks the sink 
 - under ``serve-ssh``: the pipe the service passed on (``ETRAKIT_LOG_FD``); the service logs
   each line with the session's peer (see :class:`etrakit_tui.ssh.terminal.TerminalProcess`);
 - under OpenSSH's ``ssh-shell`` (``ETRAKIT_LOG=syslog``): syslog, if ``/dev/log`` exists;
-- anywhere else (a local run, a remote session without either): nowhere — a local run's
-  command line prints its one line.
+- a local run (an inspector's laptop, the counter): a private file, ``portal.log`` in the
+  user log folder (0600, folder 0700, created on the first record), given by the command line;
+- anywhere else (a remote session with neither pipe nor syslog): nowhere — never a file on
+  the server.
 
 Every record passes :class:`MaskPasswords` first: a URL's password (``user:***@host``) and a
 DSN's ``password=...`` are masked in the message and in the traceback.
@@ -15,9 +17,11 @@ DSN's ``password=...`` are masked in the message and in the traceback.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
+from pathlib import Path
 
 LOG_FD_ENV = "ETRAKIT_LOG_FD"
 LOG_SINK_ENV = "ETRAKIT_LOG"
@@ -50,7 +54,33 @@ class MaskPasswords(logging.Filter):
         return True
 
 
-def _sink(environ: dict[str, str] | os._Environ[str]) -> logging.Handler:
+class PrivateFileHandler(logging.FileHandler):
+    """Appends to a file only its owner can read (0600, in a 0700 folder), created on the
+    first record: a run that meets no error leaves nothing behind."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+
+    def _open(self) -> io.TextIOWrapper:
+        path = Path(self.baseFilename)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open(path, flags, 0o600)
+        return io.TextIOWrapper(io.FileIO(fd, "a"), encoding="utf-8", errors="replace")
+
+
+def default_log_file() -> Path:
+    """``portal.log`` in the user log folder (``~/.local/state/etrakit-tui/log`` on Linux)."""
+    import platformdirs
+
+    from etrakit_tui.locations import APP_NAME
+
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "portal.log"
+
+
+def _sink(
+    environ: dict[str, str] | os._Environ[str], log_file: Path | None = None
+) -> logging.Handler:
     fd = environ.get(LOG_FD_ENV, "")
     if fd.isdigit():
         try:
@@ -67,16 +97,19 @@ def _sink(environ: dict[str, str] | os._Environ[str]) -> logging.Handler:
             except OSError:
                 return logging.NullHandler()
         return logging.NullHandler()
-    return logging.NullHandler()  # a local run: the command line's one line is enough
+    if log_file is not None:  # a local run: the user's own file
+        return PrivateFileHandler(log_file)
+    return logging.NullHandler()
 
 
-def configure_portal_logging() -> None:
+def configure_portal_logging(log_file: Path | None = None) -> None:
     """Send the portal's log (``etrakit_tui.*``, and Python's warnings) to its sink (see the
-    module's docstring); never to the terminal the portal draws on. Once per process."""
+    module's docstring); never to the terminal the portal draws on. Once per process.
+    ``log_file``: a local run's file (used when no pipe or syslog is given)."""
     logger = logging.getLogger(PORTAL_LOGGER)
     if any(isinstance(f, MaskPasswords) for h in logger.handlers for f in h.filters):
         return
-    handler = _sink(os.environ)
+    handler = _sink(os.environ, log_file)
     handler.addFilter(MaskPasswords())
     # No time stamp: the service and syslog add their own.
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

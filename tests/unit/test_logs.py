@@ -4,7 +4,9 @@ the operator (host, port, reason) without its password."""
 from __future__ import annotations
 
 import logging
+import stat
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,8 +103,11 @@ def test_the_command_line_says_what_failed_in_one_line(capsys: pytest.CaptureFix
 
 
 LOGGING_CHILD = """
+import os
+from pathlib import Path
 from etrakit_tui.logs import configure_portal_logging, log_failure
-configure_portal_logging()
+local = os.environ.get("TEST_LOCAL_LOG")
+configure_portal_logging(Path(local) if local else None)
 try:
     raise RuntimeError("cannot use postgresql://portal:SECRET@db.example:5433/city")
 except RuntimeError as exc:
@@ -112,17 +117,21 @@ warnings.warn("postgresql://portal:SECRET@db.example/x is deprecated")
 """.replace("SECRET", SECRET)
 
 
-@pytest.mark.parametrize("sink", ["pipe", "none"])
-def test_the_portal_process_never_logs_to_its_terminal(sink: str) -> None:
+@pytest.mark.parametrize("sink", ["pipe", "none", "local file"])
+def test_the_portal_process_never_logs_to_its_terminal(sink: str, tmp_path: Path) -> None:
     """The portal's standard streams are the visitor's terminal: its log goes to the pipe
-    the service gave it (masked), or nowhere; never to stdout/stderr."""
+    the service gave it (masked), to a local run's own private file, or nowhere; never to
+    stdout/stderr."""
     import os
     import subprocess
 
     read_end, write_end = os.pipe()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETRAKIT_")}
+    log_file = tmp_path / "log" / "portal.log"
     if sink == "pipe":
         env["ETRAKIT_LOG_FD"] = str(write_end)
+    elif sink == "local file":
+        env["TEST_LOCAL_LOG"] = str(log_file)
     result = subprocess.run(
         [sys.executable, "-c", LOGGING_CHILD],
         env=env,
@@ -142,3 +151,11 @@ def test_the_portal_process_never_logs_to_its_terminal(sink: str) -> None:
         assert SECRET not in logged
     else:
         assert logged == ""
+    if sink == "local file":
+        written = log_file.read_text()
+        assert "RuntimeError" in written and "portal:***@db.example" in written
+        assert SECRET not in written
+        assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
+    else:
+        assert not log_file.parent.exists()
