@@ -33,6 +33,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.ssh_flood
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -158,37 +158,62 @@ def test_ten_sessions_at_once(demo_server: ServerProcess) -> None:
     assert wait_until(lambda: not demo_server.tui_processes(), timeout=10)
 
 
+POOL = 64  # --max-pre-session: idle connections the server keeps waiting at most
+PATIENT = "600"  # seconds: graces no test outlasts
+GRACE_ENDS = ("no SSH greeting within", "login grace")
+EVICTED = "'dropped before a session: too many"
+
+
+@pytest.fixture(scope="module")
+def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A ``serve-ssh --demo`` whose graces outlast any test: an idle connection it lets go
+    before the test closes it was dropped to make room, never timed out."""
+    limits = ["--max-pre-session", str(POOL)]
+    limits += ["--pre-session-grace", PATIENT, "--login-grace", PATIENT]
+    server = start_server(tmp_path_factory.mktemp("ssh-flood"), "--demo", *limits)
+    yield server
+    server.stop()
+
+
 @pytest.mark.parametrize("addresses", [1, 20])
-def test_idle_flood_never_keeps_a_client_out(demo_server: ServerProcess, addresses: int) -> None:
-    """200 idle TCP connections from 127.0.0.1 alone, or from 20 addresses with 127.0.0.1
-    among them, half of them silent and half saying only their SSH greeting: a real client
-    from 127.0.0.1 still gets its sign-in screen within 2 s of starting ``ssh``, and the log
-    says what became of each idle one."""
-    flood = idle_connections(demo_server.port, FLOOD, addresses)
+def test_idle_flood_never_keeps_a_client_out(patient_server: ServerProcess, addresses: int) -> None:
+    """200 idle TCP connections from 127.0.0.1 alone (the client's own address, past its
+    share), or from 20 addresses with 127.0.0.1 among them (the whole pool full), half of them
+    silent and half saying only their SSH greeting. Not one of them times out during the test,
+    yet a real client from 127.0.0.1 gets its sign-in screen, not "busy": the server made room
+    by dropping idle ones. How fast is measured by ``python -m bench.ssh_flood``."""
+    server = patient_server
+    flood = idle_connections(server.port, FLOOD, addresses)
     peers = {f"{host}:{port}" for host, port in (sock.getsockname() for sock in flood)}
+
+    def ends() -> list[str]:
+        lines = server.log().splitlines()
+        return [line.split(" ended=", 1)[1] for line in lines if _peer_of(line) in peers]
+
     term: Terminal | None = None
     try:
+        # the pool is full of idle connections before the client comes
+        assert wait_until(lambda: len(ends()) >= FLOOD - POOL, timeout=30), Counter(ends())
         started = time.monotonic()
-        term = Terminal(demo_server.ssh("-tt"))
-        shown = term.wait_for(SIGN_IN, timeout=30)
-        elapsed = time.monotonic() - started
-        print(f"sign-in screen {elapsed:.2f}s after starting ssh, {FLOOD} idle sockets open")
+        term = Terminal(server.ssh("-tt"))
+        shown = term.wait_for(SIGN_IN, timeout=60)
+        at_sign_in = ends()
+        print(f"sign-in screen {time.monotonic() - started:.2f}s after starting ssh (not a test)")
         assert shown, term.text()
-        assert elapsed < 2.0, f"the sign-in screen took {elapsed:.2f}s"
+        assert b"busy" not in bytes(term.transcript), term.text()
     finally:
         for sock in flood:
             sock.close()
         if term is not None:
             term.close()
 
-    def ends() -> list[str]:
-        lines = demo_server.log().splitlines()
-        return [line.split(" ended=", 1)[1] for line in lines if _peer_of(line) in peers]
-
-    assert wait_until(lambda: len(ends()) == FLOOD, timeout=15), len(ends())
-    dropped = [end for end in ends() if end.startswith("'dropped before a session: too many")]
-    # at most --max-pre-session (64) of them were ever kept; the others made room
-    assert len(dropped) >= FLOOD - 64, Counter(ends())
+    # when the client got in, idle ones were still open and none had timed out: room was made
+    assert len(at_sign_in) < FLOOD, Counter(at_sign_in)
+    assert not [end for end in at_sign_in if any(g in end for g in GRACE_ENDS)], at_sign_in
+    assert sum(end.startswith(EVICTED) for end in at_sign_in) >= FLOOD - POOL, at_sign_in
+    # and each idle one ended by being dropped for room or by the test closing it
+    assert wait_until(lambda: len(ends()) == FLOOD, timeout=30), len(ends())
+    assert not [end for end in ends() if any(g in end for g in GRACE_ENDS)], Counter(ends())
 
 
 def _peer_of(line: str) -> str:

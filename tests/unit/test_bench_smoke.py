@@ -103,3 +103,35 @@ def test_the_smoke_run_reports_every_figure(tmp_path: Path) -> None:
         _numbers(_row(report, "### Sign-in", label), 3)
     assert "per call: SQL" in report  # a statement profile was written
     assert "import (in this order)" in report  # and the start-up profile
+
+
+FLOOD_SECTION = "## SSH sign-in with 20 idle sockets open"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("ssh")
+def test_the_ssh_flood_runner_writes_its_section(tmp_path: Path) -> None:
+    """``python -m bench.ssh_flood`` (one run of each case, 20 idle sockets) replaces its own
+    section of the report, keeps the rest, and reports a figure for each case; every run
+    reached the sign-in screen. How fast is not asserted."""
+    out = tmp_path / "RESULTS.md"
+    old = "<!-- bench:ssh-flood-20 begin -->\nold figures\n<!-- bench:ssh-flood-20 end -->\n"
+    out.write_text(f"# Benchmarks\n\nhand-written notes\n\n{old}\nmore notes\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ssh_flood", "--runs", "1", "--sockets", "20",
+         "--attempts", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.strip().splitlines()[-1] == str(out)
+    report = out.read_text()
+
+    assert "old figures" not in report and report.count(FLOOD_SECTION) == 1
+    assert "hand-written notes" in report and "more notes" in report
+    for label in ("no flood", "20 idle sockets open"):
+        cells = _row(report, FLOOD_SECTION, label)
+        _numbers(cells, 5)
+        assert cells[-1] == "0", f"a run never reached the sign-in screen: {cells}"
+    verdict = _row(report, FLOOD_SECTION, "sign-in over SSH, flood open")[-1]
+    assert verdict in ("met", "MISSED")
