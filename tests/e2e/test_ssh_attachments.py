@@ -30,6 +30,7 @@ from tests.support.sshkit import (
     Terminal,
     environment_of,
     free_port,
+    sign_in_by_keys,
     start_server,
 )
 from tests.tui.conftest import build_demo_template
@@ -100,18 +101,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 def sign_in(term: Terminal) -> None:
-    assert term.wait_for("Contractor Login"), term.text()
-    term.send(COMPANY)
-    assert term.wait_for(COMPANY), term.text()
-    term.settle()
-    picker_shown = term.text().count(COMPANY) > 1
-    term.send("\r")
-    if picker_shown:  # the company list was offered: Enter takes its first entry
-        term.settle()
-        term.send("\r")
-    term.settle()
-    term.send(PASSWORD + "\r")
-    assert term.wait_for(f"Signed in as: {COMPANY}"), term.text()
+    sign_in_by_keys(term, COMPANY, PASSWORD)
 
 
 def notify(url: str, port: int) -> str:

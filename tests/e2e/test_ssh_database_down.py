@@ -17,7 +17,13 @@ from etrakit_tui.domain.demo import build_demo
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE
 from etrakit_tui.domain.schema import upgrade
 from tests.support.pgserver import PgServer, find_bindir
-from tests.support.sshkit import ServerProcess, Terminal, start_server, wait_until
+from tests.support.sshkit import (
+    ServerProcess,
+    Terminal,
+    sign_in_by_keys,
+    start_server,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("ssh")]
 
@@ -51,18 +57,7 @@ def city_on(pg: PgServer) -> str:
 
 
 def sign_in(term: Terminal) -> None:
-    assert term.wait_for(SIGN_IN), term.text()
-    term.send(COMPANY)
-    assert term.wait_for(COMPANY), term.text()
-    term.settle()
-    picker_shown = term.text().count(COMPANY) > 1
-    term.send("\r")
-    if picker_shown:  # the company list was offered: Enter takes its first entry
-        term.settle()
-        term.send("\r")
-    term.settle()
-    term.send(PASSWORD + "\r")
-    assert term.wait_for(f"Signed in as: {COMPANY}"), term.text()
+    sign_in_by_keys(term, COMPANY, PASSWORD)
     term.settle()
 
 

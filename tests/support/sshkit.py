@@ -260,3 +260,20 @@ def start_server(tmp: Path, *args: str, host_key: Path | None = None) -> ServerP
         server.stop()
         pytest.fail(f"serve-ssh did not start:\n{server.log()}")
     return server
+
+
+def sign_in_by_keys(term: Terminal, company: str, password: str) -> None:
+    """A contractor signs in on the sign-in screen by keys alone: company, Enter (and Enter
+    again on the first entry when the company list was offered), password, Enter."""
+    assert term.wait_for("Contractor Login"), term.text()
+    term.send(company)
+    assert term.wait_for(company), term.text()
+    term.settle()
+    picker_shown = term.text().count(company) > 1
+    term.send("\r")
+    if picker_shown:  # the company list was offered: Enter takes its first entry
+        term.settle()
+        term.send("\r")
+    term.settle()
+    term.send(password + "\r")
+    assert term.wait_for(f"Signed in as: {company}"), term.text()
