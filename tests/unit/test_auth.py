@@ -356,6 +356,39 @@ def test_login_picker_filters_by_prefix_ignoring_case(any_db: Database) -> None:
     assert len(auth.list_company_names(any_db, "company", limit=50)) == 50
 
 
+def test_login_picker_finds_any_word_or_part_of_the_name(any_db: Database) -> None:
+    _bulk_companies(any_db, [f"COMPANY {i:05d} LLC" for i in range(5_000)])
+    _bulk_companies(
+        any_db,
+        [
+            "CITY OF HEMET",
+            "HEMET VALLEY ROOFING",
+            "CHEMICAL PLUMBING",
+            "SOUTH-HEMET SOLAR",
+            "NORTH HEMET CLOSED",
+            "100% SOLAR",
+        ],
+    )
+    _bulk_companies(any_db, ["OLD HEMET CO"], disabled=True)
+
+    # A name that starts with it, then a word that starts with it, then a part of a word.
+    assert auth.list_company_names(any_db, "hem") == [
+        "HEMET VALLEY ROOFING",
+        "CITY OF HEMET",
+        "NORTH HEMET CLOSED",
+        "SOUTH-HEMET SOLAR",
+        "CHEMICAL PLUMBING",
+    ]
+    assert auth.list_company_names(any_db, "hem", limit=2) == [
+        "HEMET VALLEY ROOFING",
+        "CITY OF HEMET",
+    ]
+    assert auth.list_company_names(any_db, "of hemet") == ["CITY OF HEMET"]
+    assert auth.list_company_names(any_db, "% sol") == ["100% SOLAR"]  # no wildcards
+    assert auth.list_company_names(any_db, "_") == []
+    assert auth.list_company_names(any_db, "04999") == ["COMPANY 04999 LLC"]
+
+
 def test_login_picker_reads_an_index_range_not_the_whole_table(any_db: Database) -> None:
     _bulk_companies(any_db, [f"COMPANY {i:05d} LLC" for i in range(10_000)])
     with any_db.engine.begin() as conn:
@@ -367,8 +400,8 @@ def test_login_picker_reads_an_index_range_not_the_whole_table(any_db: Database)
             captured.append((statement, params))
 
     event.listen(any_db.engine, "before_cursor_execute", capture)
-    try:
-        assert auth.list_company_names(any_db, "company 0123") == [
+    try:  # ten names start with it and fill the list of ten: nothing else is read
+        assert auth.list_company_names(any_db, "company 0123", limit=10) == [
             f"COMPANY {i:05d} LLC" for i in range(1230, 1240)
         ]
     finally:

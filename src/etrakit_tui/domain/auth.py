@@ -35,6 +35,7 @@ from sqlalchemy import (
     Connection,
     Row,
     Table,
+    and_,
     case,
     literal,
     null,
@@ -51,6 +52,7 @@ from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, Validation
 from etrakit_tui.domain.hashing import hash_secret, needs_rehash, verify_secret
 from etrakit_tui.domain.models import StaffRole, UTCDateTime, metadata
 from etrakit_tui.domain.passwords import policy_for
+from etrakit_tui.domain.search import like_pattern
 from etrakit_tui.settings import Jurisdiction
 from etrakit_tui.text import defuse
 
@@ -596,17 +598,38 @@ def company_name_prefix(prefix: str) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def list_company_names(db: Database, prefix: str = "", limit: int = 50) -> list[str]:
-    """Enabled companies whose name starts with ``prefix`` (case-insensitive), by name.
+WORD_GAPS = " -/(&."
+"""What comes before a word inside a company name ("SMITH-JONES", "A/C", "(USA)")."""
 
-    The index on ``name_upper`` is walked in order from the prefix with ``LIMIT`` (disabled
-    companies are skipped on the way): instant at any number of companies."""
+
+def list_company_names(db: Database, text: str = "", limit: int = 50) -> list[str]:
+    """Enabled companies whose name contains ``text`` (case-insensitive): the names that start
+    with it first, then those with a word that starts with it, then the rest, each by name.
+
+    The names that start with ``text`` come from a range of the index on ``name_upper``,
+    walked in order with ``LIMIT``: instant at any number of companies. Only when they do not
+    fill the list is the table scanned for ``text`` elsewhere in a name (a few milliseconds
+    at tens of thousands of companies)."""
     limit = max(1, min(limit, 500))
+    enabled = COMPANY.c.disabled.is_(False)
+    starts = company_name_prefix(text)
     query = (
         select(COMPANY.c.name)
-        .where(COMPANY.c.disabled.is_(False), *company_name_prefix(prefix))
+        .where(enabled, *starts)
         .order_by(COMPANY.c.name_upper, COMPANY.c.name)
         .limit(limit)
     )
     with db.read() as s:
-        return [str(name) for name in s.connection().execute(query).scalars()]
+        names = [str(name) for name in s.connection().execute(query).scalars()]
+        key = ascii_upper(text.lstrip())
+        if not key or len(names) >= limit:
+            return names
+        upper = COMPANY.c.name_upper
+        word_start = or_(*(upper.like(like_pattern(sep + key), escape="\\") for sep in WORD_GAPS))
+        elsewhere = (
+            select(COMPANY.c.name)
+            .where(enabled, ~and_(*starts), upper.like(like_pattern(key), escape="\\"))
+            .order_by(case((word_start, 0), else_=1), upper, COMPANY.c.name)
+            .limit(limit - len(names))
+        )
+        return names + [str(name) for name in s.connection().execute(elsewhere).scalars()]
