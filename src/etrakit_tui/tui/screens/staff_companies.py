@@ -193,11 +193,18 @@ class CompaniesScreen(DeskScreen):
 
     AUTO_FOCUS = "#companies"
 
-    DEFAULT_CSS = """
-    CompaniesScreen #company-filter { height: 1; border: none; width: 1fr; }
+    # Screen CSS (not DEFAULT_CSS), so it outranks the app's bordered focus: a border on a
+    # one-line field leaves no row for the text typed (focus shows in reverse video).
+    CSS = (
+        DeskScreen.CSS
+        + """
+    CompaniesScreen #company-filter, CompaniesScreen #company-filter:focus {
+        height: 1; border: none; width: 1fr;
+    }
     CompaniesScreen #companies { height: 1fr; }
     CompaniesScreen #companies-count { height: 1; }
     """
+    )
 
     def __init__(self) -> None:
         super().__init__()

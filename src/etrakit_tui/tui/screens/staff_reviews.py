@@ -306,11 +306,18 @@ class ReviewDeskTable(DataTable[Any]):
 class ReviewDeskScreen(DeskScreen):
     """The reviews of the permit typed in the field."""
 
-    DEFAULT_CSS = """
-    ReviewDeskScreen #review-permit { height: 1; border: none; width: 1fr; }
+    # Screen CSS (not DEFAULT_CSS), so it outranks the app's bordered focus: a border on a
+    # one-line field leaves no row for the text typed (focus shows in reverse video).
+    CSS = (
+        DeskScreen.CSS
+        + """
+    ReviewDeskScreen #review-permit, ReviewDeskScreen #review-permit:focus {
+        height: 1; border: none; width: 1fr;
+    }
     ReviewDeskScreen #review-table { height: 1fr; }
     ReviewDeskScreen #review-count { height: 1; }
     """
+    )
 
     def __init__(self) -> None:
         super().__init__()
