@@ -52,6 +52,9 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
         super().__init__()
         self.number = ""
         self.saving = False
+        self.prefilled = ""
+        """The amount this screen last put in the Amount field (replaced by the next amount
+        due only while it is still there as put)."""
 
     def compose(self) -> ComposeResult:
         methods = [(m, m) for m in fees.PAYMENT_METHODS]
@@ -63,7 +66,7 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
             )
             yield FormField(
                 "Amount",
-                text_input(max_length=20, placeholder="125.00"),
+                text_input(max_length=20),
                 field="amount",
                 required=True,
             )
@@ -105,12 +108,23 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
 
     def _show(self, breakdown: FeeBreakdown) -> None:
         self.number = breakdown.permit_number
+        self._prefill(breakdown.amount_due_cents)
         self.query_one("#payment-due", Static).update(
             inert(f"{breakdown.permit_number}: fees due {format_cents(breakdown.amount_due_cents)}")
         )
         self.query_one("#payment-breakdown", Static).update(
             inert(breakdown_text(breakdown, self.portal), multiline=True)
         )
+
+    def _prefill(self, due_cents: int) -> None:
+        """The Amount field holds the amount due (what is paid most often), unless the user
+        has typed an amount of their own."""
+        amount = self.field("amount").control
+        assert isinstance(amount, Input)
+        if amount.value.strip() not in ("", self.prefilled):
+            return
+        self.prefilled = format_cents(due_cents).removeprefix("$") if due_cents > 0 else ""
+        amount.value = self.prefilled
 
     def _not_found(self, exc: Exception) -> None:
         if isinstance(exc, EtrakitError):
@@ -141,15 +155,15 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
 
     def _paid(self, breakdown: FeeBreakdown) -> None:
         self.saving = False
+        amount = self.field("amount").control
+        assert isinstance(amount, Input)
+        amount.value = ""  # paid: the field gets what is due now
         self._show(breakdown)
         paid = breakdown.payments[-1].amount_cents if breakdown.payments else 0
         self.say(
             f"Recorded {format_cents(paid)} on {breakdown.permit_number}; fees due now "
             f"{format_cents(breakdown.amount_due_cents)}."
         )
-        amount = self.field("amount").control
-        assert isinstance(amount, Input)
-        amount.value = ""
 
     def _failed(self, exc: Exception) -> None:
         self.saving = False
