@@ -66,6 +66,10 @@ def _inspection_request_args() -> dict[str, Any]:
 EXTRA_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
     "etrakit_tui.domain.fees.record_payment": lambda: {"amount_cents": 100},
     "etrakit_tui.domain.inspections.request_inspections": _inspection_request_args,
+    "etrakit_tui.domain.inspections.check_request_item": lambda: {
+        "listed": [],
+        "item": _inspection_request_args()["items"][0],
+    },
     "etrakit_tui.domain.inspection_work.assign_inspector": lambda: {"username": "inspector"},
     "etrakit_tui.domain.inspection_work.record_result": lambda: {"status": "PASSED"},
     "etrakit_tui.domain.staffdesk.post_review": lambda: {

@@ -15,6 +15,7 @@ from etrakit_tui.domain.inspections import (
     RequestedItem,
     can_request,
     can_request_expr,
+    check_request_item,
     inspection_types_for,
     record_result,
     request_inspections,
@@ -364,6 +365,58 @@ def test_a_full_slot_names_the_next_free_one(tight: Database, scene: Scene) -> N
     request(tight, scene.acme, second, ("ROUGH", THU, "PM"))
     with pytest.raises(SlotFull, match="next free: Fri 11/20/2026 AM"):
         request(tight, scene.acme, third, ("ROUGH", THU, "AM"))
+
+
+def test_add_checks_one_row_against_the_list_and_the_slot(tight: Database, scene: Scene) -> None:
+    """The form's Add: the rules of a request, and a place in the slot for this row and the
+    listed ones of the same slot; nothing is written or audited."""
+    with tight.write() as s:
+        make_inspection_types(s, "ELECTRICAL", [("UNDER", "Underground")])
+    rough = RequestedItem("ROUGH", THU, "AM")
+    before = snapshot(tight)
+    audited = len(audit_lines(tight, "inspection_requested", "refused"))
+    check_request_item(tight, scene.acme, PERMIT, [], rough)  # fine: no refusal
+    with pytest.raises(RuleViolation) as twice:
+        check_request_item(tight, scene.acme, PERMIT, [rough], RequestedItem("ROUGH", FRI, "AM"))
+    assert str(twice.value) == (
+        "Rough electrical is already on this request; add each inspection once."
+    )
+    assert twice.value.field == "inspection_type"
+    with pytest.raises(SlotFull) as full:  # one place per slot: the listed row has it
+        check_request_item(tight, scene.acme, PERMIT, [rough], RequestedItem("UNDER", THU, "AM"))
+    assert str(full.value) == "The AM slot on Thu 11/19/2026 is full; next free: Thu 11/19/2026 PM."
+    assert full.value.field == "requested_date"
+    assert snapshot(tight) == before
+    assert len(audit_lines(tight, "inspection_requested", "refused")) == audited
+
+    second = _second_permit(tight, scene)
+    request(tight, scene.acme, second, ("ROUGH", FRI, "PM"))  # takes the only place
+    with pytest.raises(SlotFull, match="Fri 11/20/2026 is full"):
+        check_request_item(tight, scene.acme, PERMIT, [], RequestedItem("ROUGH", FRI, "PM"))
+    with pytest.raises(NotFound):  # another company's permit reads as missing
+        check_request_item(tight, scene.other, PERMIT, [], rough)
+
+
+def test_refusals_read_as_sentences(db: Database, scene: Scene) -> None:
+    with db.write() as s:
+        make_inspection_types(
+            s,
+            "ELECTRICAL",
+            [
+                ("ROUGH", "Rough electrical"),
+                ("UNDER", "Underground"),
+                ("RELEASE", "Service release"),
+            ],
+            prerequisites={"RELEASE": ["UNDER", "ROUGH"]},
+        )
+    request(db, scene.acme, PERMIT, ("UNDER", THU, "AM"))
+    err = refused(db, scene, ("UNDER", FRI, "PM"))
+    assert str(err) == "An Underground inspection is already requested for Thu 11/19/2026 AM."
+    err = refused(db, scene, ("RELEASE", FRI, "PM"))
+    assert str(err) == (
+        "The Service release inspection can be requested only after Rough electrical and "
+        "Underground have passed."
+    )
 
 
 def test_a_full_slot_in_another_district_does_not_count(tight: Database, scene: Scene) -> None:

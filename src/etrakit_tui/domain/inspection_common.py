@@ -339,13 +339,30 @@ def take_place(s: Session, db: Database, district: str, day: date, period: Perio
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        nxt = next_free(s, db, district, day, period)
-        tail = f"next free: {format_day(nxt[0])} {nxt[1].value}" if nxt else "no later slot is free"
-        raise SlotFull(
-            f"The {period.value} slot on {format_day(day)} is full; {tail}.",
-            field="requested_date",
-        )
+        raise slot_full(s, db, district, day, period)
     return target
+
+
+def slot_full(s: Session, db: Database, district: str, day: date, period: Period) -> SlotFull:
+    """The refusal of a full slot, naming the next free one."""
+    nxt = next_free(s, db, district, day, period)
+    tail = f"next free: {format_day(nxt[0])} {nxt[1].value}" if nxt else "no later slot is free"
+    return SlotFull(
+        f"The {period.value} slot on {format_day(day)} is full; {tail}.", field="requested_date"
+    )
+
+
+def places_left(s: Session, db: Database, district: str, day: date, period: Period) -> int:
+    """How many places the slot has left (read only: a slot not made yet is all free)."""
+    row = s.exec(
+        select(InspectionSlot.booked, InspectionSlot.capacity).where(
+            *_slot_key(district, day, period)
+        )
+    ).first()
+    if row is None:
+        return db.jurisdiction.slot_capacity
+    booked, capacity = row
+    return max(capacity - booked, 0)
 
 
 def free_place(s: Session, slot: int | None) -> None:

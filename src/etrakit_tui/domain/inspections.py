@@ -55,6 +55,8 @@ from etrakit_tui.domain.inspection_common import (
     deny,
     free_place,
     lock_inspection,
+    places_left,
+    slot_full,
     take_place,
     view_of,
     views,
@@ -234,7 +236,9 @@ def _type_refusal(f: _Facts, t: InspectionType) -> str | None:
     assert t.id is not None
     if t.id in f.open:
         day, period = f.open[t.id]
-        return f"A {t.name} inspection is already requested for {format_day(day)} {period}."
+        article = "An" if t.name[:1].upper() in "AEIOU" else "A"
+        when = f"{format_day(day)} {period}"
+        return f"{article} {t.name} inspection is already requested for {when}."
     if t.id in f.passed:
         return f"The {t.name} inspection has already passed."
     missing = [
@@ -244,7 +248,8 @@ def _type_refusal(f: _Facts, t: InspectionType) -> str | None:
     ]
     if missing:
         needs = " and ".join(missing)
-        return f"The {t.name} inspection can be requested only after {needs} has passed."
+        verb = "have" if len(missing) > 1 else "has"
+        return f"The {t.name} inspection can be requested only after {needs} {verb} passed."
     if t.is_final and f.fees_due > 0:
         return (
             f"A final inspection cannot be requested while fees are due "
@@ -332,6 +337,33 @@ def _plan(
             raise RuleViolation(why, field="inspection_type")
         plan.append((t, item.requested_date, period))
     return plan
+
+
+@permit_scoped
+def check_request_item(
+    db: Database,
+    actor: Actor,
+    permit_number: str,
+    listed: Sequence[RequestedItem],
+    item: RequestedItem,
+) -> None:
+    """Whether ``item`` may join a request that lists ``listed`` (the form's *Add*): the
+    rules :func:`request_inspections` applies, and a place left in its slot for it and the
+    listed ones of the same slot. Reads only; raises the refusal :func:`request_inspections`
+    would raise for it."""
+    with db.read() as s:
+        permit = _permit_to_request(s, actor, permit_number, lock=False)
+        f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
+        if f.blocker:
+            raise RuleViolation(f.blocker, field="permit")
+        _plan(db, f, [*listed, item])
+        district = s.exec(select(Parcel.district).where(Parcel.id == permit.parcel_id)).first()
+        if district is None:
+            return  # said when the request is sent
+        day, period = item.requested_date, _period(item.period)
+        same = [i for i in listed if (i.requested_date, _period(i.period)) == (day, period)]
+        if places_left(s, db, district, day, period) <= len(same):
+            raise slot_full(s, db, district, day, period)
 
 
 @permit_scoped
