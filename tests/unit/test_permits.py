@@ -129,6 +129,8 @@ def test_dashboard_lists_open_inspections_by_date_with_am_before_pm(any_db: Data
     assert (first.address, first.inspection_type) == ("3800 THORN ST", "FINAL")
     assert first.inspector_name == "Ivan Inspector"
     assert page.total == 2
+    # The guide: an inspection is active once an inspector's name has been assigned.
+    assert [r.state for r in page.items] == ["Scheduled: Ivan Inspector", "Requested"]
 
 
 def test_dashboard_never_shows_another_companys_permits(db: Database) -> None:

@@ -70,6 +70,14 @@ class ActiveInspectionRow:
     status: str
     inspector_name: str
 
+    @property
+    def state(self) -> str:
+        """Where it stands, in the guide's words (an inspection is active once an inspector's
+        name has been assigned): ``Requested``, or ``Scheduled: <inspector>``."""
+        if self.status != "SCHEDULED":
+            return "Requested"
+        return f"Scheduled: {self.inspector_name}" if self.inspector_name else "Scheduled"
+
 
 @dataclass(frozen=True, slots=True)
 class ExpiredPermitRow:
