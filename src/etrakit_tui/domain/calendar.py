@@ -28,6 +28,16 @@ def format_day(d: date) -> str:
     return f"{d:%a} {d.month}/{d.day}/{d.year}"
 
 
+def format_date(d: date | None) -> str:
+    """A date the portal's way, without its weekday: ``6/27/2018`` (blank for no date)."""
+    return "" if d is None else f"{d.month}/{d.day}/{d.year}"
+
+
+def short_date(d: date | None) -> str:
+    """``6/27/18``, for narrow table columns at 80 columns (blank for no date)."""
+    return "" if d is None else f"{d.month}/{d.day}/{d.year % 100:02d}"
+
+
 def format_time(t: time) -> str:
     """A time of day the portal's way: ``7:00am``, ``1:30pm``."""
     hour = t.hour % 12 or 12

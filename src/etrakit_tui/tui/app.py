@@ -33,6 +33,7 @@ from etrakit_tui.domain.errors import (
 from etrakit_tui.locations import DEFAULT_JURISDICTION_NAME
 from etrakit_tui.logs import log_failure
 from etrakit_tui.tui.commands import PortalCommands
+from etrakit_tui.tui.styles import STYLESHEETS
 from etrakit_tui.tui.theme import ThemeCommands
 from etrakit_tui.tui.workers import run_service
 
@@ -142,7 +143,7 @@ class EtrakitApp(App[None]):
     of the stack and the menu keys replace whatever is above it."""
 
     TITLE = "eTRAKiT"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = STYLESHEETS
     COMMANDS = App.COMMANDS | {PortalCommands, ThemeCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave the portal", priority=True),

@@ -54,8 +54,10 @@ SUNLIGHT_THEME = Theme(
         "block-cursor-background": "#000000",
         "block-cursor-foreground": "#ffffff",
         "block-cursor-text-style": "bold",
-        "block-cursor-blurred-background": "#404040",
-        "block-cursor-blurred-foreground": "#ffffff",
+        # A table without focus keeps its cursor row light (grey): only the focused table's
+        # is black (tui/styles/focus.tcss), so the focus is not a shade of grey.
+        "block-cursor-blurred-background": "#d0d0d0",
+        "block-cursor-blurred-foreground": "#000000",
         "footer-background": "#000000",
         "footer-foreground": "#ffffff",
         "footer-key-foreground": "#ffffff",

@@ -17,7 +17,6 @@ Where the file goes depends on where the portal runs (``EtrakitApp.remote``):
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -25,15 +24,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from etrakit_tui.domain import permits
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import AttachmentRow
 from etrakit_tui.tui.downloads import SaveRefused, save_download
 from etrakit_tui.tui.safe import inert, inert_text
-from etrakit_tui.tui.screens.fees import format_date
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.route_visit import kick_mailer
 from etrakit_tui.tui.widgets.cell_image import PictureError, half_block_picture, shade_picture
 
@@ -70,19 +69,11 @@ def _may_email(node: Any) -> bool:
     return actor is not None and actor.is_company
 
 
-def _local_date(value: datetime, zone: ZoneInfo) -> str:
-    return format_date(value.astimezone(zone).date())
-
-
 # --------------------------------------------------------------------------- list
 
 
 class AttachmentTable(DataTable[Text]):
     """The attachments of a permit: name, size, date. Enter views; ``s`` saves (locally)."""
-
-    DEFAULT_CSS = """
-    AttachmentTable { height: auto; max-height: 9; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -116,7 +107,7 @@ class AttachmentTable(DataTable[Text]):
             self.add_row(
                 name,
                 inert_text(format_size(row.size)),
-                inert_text(_local_date(row.uploaded_at, self.zone)),
+                inert_text(format_date(row.uploaded_at.astimezone(self.zone).date())),
             )
 
     @property
@@ -142,19 +133,9 @@ class AttachmentTable(DataTable[Text]):
 # --------------------------------------------------------------------------- viewer
 
 
-class AttachmentViewer(ModalScreen[None]):
+class AttachmentViewer(PortalModal[None]):
     """Shows one attachment (text or a cell picture); saves it locally, emails it to the
     company (both modes), and says what happened in the note under it."""
-
-    DEFAULT_CSS = """
-    AttachmentViewer { align: center middle; }
-    AttachmentViewer > #viewer {
-        width: 100%; height: 100%; border: thick $primary; background: $surface;
-    }
-    AttachmentViewer #viewer-title { text-style: bold; padding: 0 1; }
-    AttachmentViewer #viewer-body { height: 1fr; padding: 0 1; }
-    AttachmentViewer #viewer-note { height: auto; padding: 0 1; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="viewer.close", tooltip="Back to the permit"),
@@ -186,8 +167,8 @@ class AttachmentViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = f"{self.row.filename}  ({format_size(self.row.size)})"
-        with Vertical(id="viewer"):
-            yield Static(inert(title), id="viewer-title")
+        with Vertical(id="viewer", classes="dialog"):
+            yield Static(inert(title), id="viewer-title", classes="title")
             with VerticalScroll(id="viewer-body", can_focus=True):
                 yield Static("Loading...", id="viewer-content")
             yield Static("", id="viewer-note")

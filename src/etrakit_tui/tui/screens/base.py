@@ -65,13 +65,6 @@ MENU_BINDINGS: list[BindingType] = [
 class PortalHeader(Horizontal):
     """Product name, jurisdiction, and ``Signed in as: <COMPANY>`` (user data: inert)."""
 
-    DEFAULT_CSS = """
-    PortalHeader { height: 1; background: $panel; }
-    PortalHeader > #brand { width: auto; text-style: bold; padding: 0 1; }
-    PortalHeader > #jurisdiction { width: 1fr; padding: 0 1; }
-    PortalHeader > #who { width: auto; padding: 0 1; }
-    """
-
     def __init__(self, jurisdiction: str, signed_in_as: str | None) -> None:
         super().__init__()
         self._jurisdiction = jurisdiction

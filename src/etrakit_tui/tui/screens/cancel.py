@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from etrakit_tui.domain import calendar, inspections
@@ -22,6 +21,7 @@ from etrakit_tui.domain.inspections import InspectionView
 from etrakit_tui.settings import Jurisdiction
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
+from etrakit_tui.tui.screens.modal import QuestionModal
 from etrakit_tui.tui.widgets.form_field import FormFooter
 
 
@@ -42,16 +42,9 @@ def describe(view: InspectionView) -> str:
     return f"{view.type_name} on {day} {view.period} ({view.permit_number})"
 
 
-class ConfirmCancelScreen(ModalScreen[bool]):
+class ConfirmCancelScreen(QuestionModal):
     """ "Cancel this inspection?" — Y cancels it, N or Esc keeps it."""
 
-    DEFAULT_CSS = """
-    ConfirmCancelScreen { align: center middle; }
-    ConfirmCancelScreen > #confirm { width: 70; height: auto; max-height: 90%;
-        border: heavy $accent; padding: 0 1; background: $surface; }
-    ConfirmCancelScreen #confirm-site { max-height: 3; }
-    ConfirmCancelScreen #confirm-buttons { height: auto; margin-top: 1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "y", "answer(True)", "Yes, cancel it", id="confirm.yes", tooltip="Cancel the inspection"
@@ -70,7 +63,7 @@ class ConfirmCancelScreen(ModalScreen[bool]):
         self.view = view
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
+        with Vertical(id="confirm", classes="dialog"):
             yield Static("Cancel this inspection?", classes="title")
             yield Static(inert(describe(self.view)), id="confirm-what")
             yield Static(inert(f"Site: {self.view.address}"), id="confirm-site")
@@ -108,15 +101,6 @@ class CancelScreen(PortalScreen):
     """Cancel inspection: the company's upcoming inspections."""
 
     AUTO_FOCUS = "#upcoming"
-
-    CSS = """
-    CancelScreen #cancel { height: 1fr; padding: 0 1; }
-    CancelScreen .title { height: 1; text-style: bold; }
-    CancelScreen .note { height: auto; }
-    CancelScreen #upcoming { height: 1fr; }
-    CancelScreen #detail { height: auto; min-height: 2; }
-    CancelScreen #cancel-message { height: auto; text-style: bold; }
-    """
 
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change

@@ -18,13 +18,6 @@ class ContactScreen(PortalScreen):
 
     AUTO_FOCUS = "#contact"
 
-    CSS = """
-    ContactScreen #contact { height: 1fr; padding: 0 1; }
-    ContactScreen .title { height: 1; text-style: bold; }
-    ContactScreen #contact-card { height: auto; margin-top: 1; }
-    ContactScreen .note { height: auto; margin-top: 1; }
-    """
-
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change
 

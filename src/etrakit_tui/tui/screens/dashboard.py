@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from etrakit_tui.domain import inspections, permits
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.fees import format_cents
 from etrakit_tui.domain.readmodels import (
     ActiveInspectionRow,
@@ -34,7 +35,7 @@ from etrakit_tui.domain.readmodels import (
 )
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import MENU_BINDINGS, PortalScreen
-from etrakit_tui.tui.screens.fees import FeesScreen, format_date
+from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable, load_first_pages
 
 PAGE_SIZE = 50
@@ -128,12 +129,6 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
     """My Dashboard: three server-paged tables and the row actions."""
 
     AUTO_FOCUS = "#active-permits"
-
-    DEFAULT_CSS = """
-    DashboardScreen #greeting { height: auto; padding: 0 1; }
-    DashboardScreen #dashboard-message { height: auto; padding: 0 1; text-style: bold; }
-    DashboardScreen #dashboard-message.empty { display: none; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

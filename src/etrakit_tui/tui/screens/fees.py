@@ -3,21 +3,21 @@ payment, and the amount due — ``fees.fee_breakdown`` shown as plain text."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from etrakit_tui.domain import fees
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.fees import format_cents
 from etrakit_tui.domain.readmodels import FeeBreakdown
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
@@ -25,13 +25,6 @@ if TYPE_CHECKING:
 
 WIDTH = 66
 """Characters per line of the breakdown (fits an 80-column terminal with the frame)."""
-
-
-def format_date(value: date | None) -> str:
-    """``6/27/2018`` (blank for no date), the portal's way."""
-    if value is None:
-        return ""
-    return f"{value.month}/{value.day}/{value.year}"
 
 
 def _cell(value: object, width: int) -> str:
@@ -77,18 +70,8 @@ def breakdown_text(breakdown: FeeBreakdown, app: EtrakitApp) -> str:
     return "\n".join(lines)
 
 
-class FeesScreen(ModalScreen[None]):
+class FeesScreen(PortalModal[None]):
     """Fee breakdown of permit ``number``: fees, payments and amount due."""
-
-    DEFAULT_CSS = """
-    FeesScreen { align: center middle; }
-    FeesScreen > #fees-dialog {
-        width: 74; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    FeesScreen #fees-title { text-style: bold; }
-    FeesScreen #fees-body { height: auto; max-height: 18; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,f", "close", "Close", id="fees.close", tooltip="Close the fees"),
@@ -105,8 +88,8 @@ class FeesScreen(ModalScreen[None]):
         return app  # type: ignore[no-any-return]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="fees-dialog"):
-            yield Static(inert(f"Fees — Permit #{self.number}"), id="fees-title")
+        with Vertical(id="fees-dialog", classes="dialog"):
+            yield Static(inert(f"Fees — Permit #{self.number}"), id="fees-title", classes="title")
             with VerticalScroll(id="fees-body", can_focus=True):
                 yield Static("Loading fees...", id="fees-text")
         yield Footer()
@@ -135,6 +118,3 @@ class FeesScreen(ModalScreen[None]):
     def _failed(self, exc: EtrakitError) -> None:
         message = self.app.message_for(exc)  # type: ignore[attr-defined]
         self.query_one("#fees-text", Static).update(inert(message))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

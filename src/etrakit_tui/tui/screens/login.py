@@ -11,13 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 from etrakit_tui.tui.workers import run_service
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 PICKER_ROWS = 6
 
 
-class ForgotPasswordScreen(ModalScreen[None]):
+class ForgotPasswordScreen(PortalModal[None]):
     """How to get a new PIN: the jurisdiction's email and phone."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,7 +58,7 @@ class ForgotPasswordScreen(ModalScreen[None]):
         self.dismiss()
 
 
-class SetPasswordScreen(ModalScreen[bool]):
+class SetPasswordScreen(PortalModal[bool]):
     """First sign-in with a PIN: choose a password (the PIN is consumed when it is saved)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

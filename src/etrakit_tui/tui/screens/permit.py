@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from etrakit_tui.domain import permits
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import (
     ConditionRow,
@@ -38,7 +39,7 @@ from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.attachments import AttachmentTable
 from etrakit_tui.tui.screens.base import MENU_BINDINGS, PortalScreen
 from etrakit_tui.tui.screens.dashboard import open_request_screen, why_no_request
-from etrakit_tui.tui.screens.fees import FeesScreen, format_date
+from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.screens.reviews import ReviewsPane
 
 TABS = ("info", "site", "contacts", "inspections", "conditions", "reviews")
@@ -130,11 +131,6 @@ def contact_cells(row: ContactRow) -> list[Text]:
 
 class PanelScroll(VerticalScroll):
     """A focusable scrolling pane (arrows / PageUp / PageDown scroll it)."""
-
-    DEFAULT_CSS = """
-    PanelScroll { height: 1fr; padding: 0 1; }
-    PanelScroll > .entry { margin-bottom: 1; }
-    """
 
     def __init__(self, *children: Widget, id: str | None = None) -> None:
         super().__init__(*children, id=id, can_focus=True)
@@ -249,20 +245,16 @@ class PermitTabs(TabbedContent):
 
     Textual's TabbedContent also activates the pane that a focus event comes from; such an
     event can arrive after a tab key (the focus was given just before it), and would pull
-    the old tab back. Nothing here focuses a hidden pane, so those events are ignored."""
+    the old tab back. Nothing here focuses a hidden pane, so those events are ignored:
+    ``prevent_default`` keeps the base class's handler from running (public API)."""
 
-    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         event.prevent_default()
         event.stop()
 
 
 class PermitBody(Vertical):
     """The tabs of a permit, or what is happening while it loads (or why it did not)."""
-
-    DEFAULT_CSS = """
-    PermitBody { height: 1fr; }
-    PermitBody #permit-loading { padding: 1 1; }
-    """
 
     def __init__(self, zone: ZoneInfo, tab: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -295,18 +287,6 @@ class PermitBody(Vertical):
 
 class PermitScreen(PortalScreen, inherit_bindings=False):
     """*Permit #<no>* with its six tabs."""
-
-    DEFAULT_CSS = """
-    PermitScreen #permit-title { text-style: bold; padding: 0 1; height: 1; }
-    PermitScreen #permit-actions { padding: 0 1; height: 1; }
-    PermitScreen #permit-message { padding: 0 1; height: auto; text-style: bold; }
-    PermitScreen #permit-message.empty { display: none; }
-    PermitScreen #permit-tabs { height: 1fr; }
-    PermitScreen TabPane { padding: 0; height: 1fr; }
-    PermitScreen #info-pane { height: 1fr; }
-    PermitScreen #attachments-label { padding: 0 1; height: 1; }
-    PermitScreen Static#attachments { height: 0; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -23,7 +23,6 @@ from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.widgets.form_field import (
-    FORM_CSS,
     FormField,
     FormFooter,
     clear_errors,
@@ -88,17 +87,6 @@ class ProfileForm(VerticalScroll, can_focus=False):
 
 class ProfileScreen(PortalScreen):
     """View/Edit Profile."""
-
-    CSS = (
-        FORM_CSS
-        + """
-    ProfileScreen #profile { height: 1fr; padding: 0 1; }
-    ProfileScreen .title { height: 1; text-style: bold; }
-    ProfileScreen .section { height: 1; margin-top: 1; text-style: bold; }
-    ProfileScreen .note { height: auto; }
-    ProfileScreen #profile-message { height: auto; text-style: bold; }
-    """
-    )
 
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change

@@ -35,7 +35,6 @@ from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.widgets.form_field import (
-    FORM_CSS,
     FormField,
     FormFooter,
     choice,
@@ -128,20 +127,6 @@ class InspectionRequestScreen(PortalScreen):
     """The inspection request form for permit ``number``."""
 
     AUTO_FOCUS = ""  # set when the form is filled: the first empty required field
-
-    CSS = (
-        FORM_CSS
-        + """
-    InspectionRequestScreen > #request-title { height: 1; text-style: bold; padding: 0 1; }
-    InspectionRequestScreen #request-form { height: 1fr; padding: 0 1; }
-    InspectionRequestScreen .note { height: auto; }
-    InspectionRequestScreen #form-error { height: auto; text-style: bold; display: none; }
-    InspectionRequestScreen #form-error.-shown { display: block; }
-    InspectionRequestScreen #list-title { height: 1; margin-top: 1; text-style: bold; }
-    InspectionRequestScreen #request-list { height: auto; max-height: 8; }
-    InspectionRequestScreen #rules { height: auto; margin-top: 1; }
-    """
-    )
 
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change

@@ -17,14 +17,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from etrakit_tui.domain import reviews
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import ReviewNotes, ReviewRow, ReviewSort
 from etrakit_tui.tui.safe import inert, inert_text
-from etrakit_tui.tui.screens.fees import format_date
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
@@ -91,12 +91,6 @@ class ReviewsTable(DataTable[Text]):
 
 class ReviewsPane(Vertical):
     """The *Reviews* tab: order line, sortable table, *More Info*."""
-
-    DEFAULT_CSS = """
-    ReviewsPane { height: 1fr; }
-    ReviewsPane #reviews-order { height: 1; padding: 0 1; }
-    ReviewsPane ReviewsTable { height: 1fr; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -194,18 +188,8 @@ class ReviewsPane(Vertical):
             self.app.push_screen(ReviewNotesScreen(row))
 
 
-class ReviewNotesScreen(ModalScreen[None]):
+class ReviewNotesScreen(PortalModal[None]):
     """*More Info*: the reviewer's notes on one review."""
-
-    DEFAULT_CSS = """
-    ReviewNotesScreen { align: center middle; }
-    ReviewNotesScreen > #notes-dialog {
-        width: 76; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ReviewNotesScreen #notes-title { text-style: bold; }
-    ReviewNotesScreen #notes-body { height: auto; max-height: 16; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,m", "close", "Close", id="notes.close", tooltip="Back to reviews"),
@@ -218,10 +202,11 @@ class ReviewNotesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         row = self.row
-        with Vertical(id="notes-dialog"):
+        with Vertical(id="notes-dialog", classes="dialog"):
             yield Static(
                 inert(f"More Info — {row.review_type} review, cycle {row.cycle}"),
                 id="notes-title",
+                classes="title",
             )
             yield Static(inert(f"Reviewer: {row.reviewer}    Status: {row.status}"))
             with VerticalScroll(id="notes-body", can_focus=True):
@@ -252,6 +237,3 @@ class ReviewNotesScreen(ModalScreen[None]):
     def _failed(self, exc: EtrakitError) -> None:
         message = self.app.message_for(exc)  # type: ignore[attr-defined]
         self.query_one("#notes-text", Static).update(inert(message))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -115,19 +115,6 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
 
     AUTO_FOCUS = "#route-table"
 
-    DEFAULT_CSS = """
-    RouteScreen #route { height: 1fr; padding: 0 1; }
-    RouteScreen #route-bar { height: 1; }
-    RouteScreen #route-title { width: 1fr; text-style: bold; }
-    RouteScreen #route-date-label { width: auto; padding: 0 1; }
-    RouteScreen #route-date { width: 14; border: none; height: 1; }
-    RouteScreen #route-date:focus { text-style: bold reverse; }
-    RouteScreen #route-count { height: 1; }
-    RouteScreen #route-table { height: 1fr; }
-    RouteScreen #route-stop { height: 3; }
-    RouteScreen #route-message { height: auto; text-style: bold; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "step(-1)", "Prev day", id="route.prev", tooltip="The previous day"),
         Binding("n", "step(1)", "Next day", id="route.next", tooltip="The next day"),

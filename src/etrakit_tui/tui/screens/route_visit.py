@@ -21,10 +21,10 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, RadioButton, RadioSet, Static, TextArea
 
 from etrakit_tui.domain import calendar, inspections, permits
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.domain.inspection_work import NOTIFIED_RESULTS
@@ -35,7 +35,7 @@ from etrakit_tui.text import defuse
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.screens.fees import format_date
+from etrakit_tui.tui.screens.modal import PortalModal, QuestionModal
 from etrakit_tui.tui.screens.route import INSPECTOR_MENU_BINDINGS
 
 RESULTS: tuple[tuple[str, InspectionStatus], ...] = (
@@ -149,25 +149,8 @@ def conditions_text(detail: PermitDetail) -> str:
 # --------------------------------------------------------------------------- result forms
 
 
-class ResultScreen(ModalScreen[ResultChoice | None]):
+class ResultScreen(PortalModal[ResultChoice | None]):
     """Choose the result (arrows, Enter) and write the comments; Ctrl+S goes on."""
-
-    DEFAULT_CSS = """
-    ResultScreen { align: center middle; }
-    ResultScreen > #result-dialog { width: 76; max-width: 100%; height: auto;
-        max-height: 100%; border: heavy $accent; background: $surface; padding: 0 1; }
-    ResultScreen .title { text-style: bold; height: auto; }
-    ResultScreen #result-chosen { height: 1; text-style: bold; }
-    ResultScreen #comments { height: 5; }
-    ResultScreen #result-error { height: auto; text-style: bold; }
-    """
-
-    # Screen CSS (not DEFAULT_CSS) so it outranks the app's heavy focus border: the radio
-    # list shows its focus with a bar on the left instead.
-    CSS = """
-    ResultScreen RadioSet { height: auto; width: 1fr; border: none; padding: 0 0 0 1; }
-    ResultScreen RadioSet:focus { border: none; border-left: heavy $accent; padding: 0; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -188,7 +171,7 @@ class ResultScreen(ModalScreen[ResultChoice | None]):
     def compose(self) -> ComposeResult:
         stop, initial = self.stop, self.initial
         comments = initial.comments if initial else stop.comments
-        with Vertical(id="result-dialog"):
+        with Vertical(id="result-dialog", classes="dialog"):
             yield Static(
                 inert(f"Result: {stop.type_name}, {stop.permit_number}, {stop.address}"),
                 classes="title",
@@ -242,16 +225,8 @@ class ResultScreen(ModalScreen[ResultChoice | None]):
         self.dismiss(None)
 
 
-class ConfirmResultScreen(ModalScreen[bool]):
+class ConfirmResultScreen(QuestionModal):
     """ "Record FAILED?" — Y records it, N or Esc goes back."""
-
-    DEFAULT_CSS = """
-    ConfirmResultScreen { align: center middle; }
-    ConfirmResultScreen > #confirm-result { width: 70; max-width: 100%; height: auto;
-        border: heavy $accent; background: $surface; padding: 0 1; }
-    ConfirmResultScreen .title { text-style: bold; }
-    ConfirmResultScreen #confirm-buttons { height: auto; margin-top: 1; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -278,7 +253,7 @@ class ConfirmResultScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         stop, choice = self.stop, self.choice
         comments = " ".join(choice.comments.split()) or "(no comments)"
-        with Vertical(id="confirm-result"):
+        with Vertical(id="confirm-result", classes="dialog"):
             yield Static(inert(f"Record {choice.status.value}?"), classes="title")
             yield Static(inert(f"{stop.type_name} on permit {stop.permit_number}"))
             yield Static(inert(f"at {stop.address}"))
@@ -309,13 +284,6 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
     COMMANDS = {theme.ThemeCommands}  # the palette offers the sunlight theme
 
     AUTO_FOCUS = "#visit"
-
-    DEFAULT_CSS = """
-    InspectionScreen #visit-title { height: 1; text-style: bold; padding: 0 1; }
-    InspectionScreen #visit-message { height: auto; padding: 0 1; text-style: bold; }
-    InspectionScreen #visit { height: 1fr; padding: 0 1; }
-    InspectionScreen #visit > Static { margin-bottom: 1; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -8,8 +8,6 @@ rows offering *Request* are kept; the next pages load as the cursor nears the en
 
 from __future__ import annotations
 
-from datetime import date
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from etrakit_tui.domain import inspections, permits
 from etrakit_tui.domain.actors import Actor
+from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.inspections import InspectionTypeOption
@@ -25,7 +24,7 @@ from etrakit_tui.domain.readmodels import ActivePermitRow, Page
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.widgets.form_field import FORM_CSS, FormField, FormFooter, text_input
+from etrakit_tui.tui.widgets.form_field import FormField, FormFooter, text_input
 from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable
 
 PAGE = 50
@@ -57,13 +56,6 @@ def first_refusal(options: list[InspectionTypeOption]) -> str | None:
     return options[0].reason or "No inspection can be requested on this permit now."
 
 
-def format_date(value: date | None) -> str:
-    """``11/19/2026`` (blank for no date)."""
-    if value is None:
-        return ""
-    return f"{value.month}/{value.day}/{value.year}"
-
-
 COLUMNS = (
     PagedColumn("PERMIT NO.", width=10),
     PagedColumn("ADDRESS", max_width=24),
@@ -87,16 +79,6 @@ class ScheduleScreen(PortalScreen):
     """Schedule an inspection: pick a permit, or type its number."""
 
     AUTO_FOCUS = "#permits"
-
-    CSS = (
-        FORM_CSS
-        + """
-    ScheduleScreen #schedule { height: 1fr; padding: 0 1; }
-    ScheduleScreen .title { height: 1; text-style: bold; }
-    ScheduleScreen .note { height: auto; }
-    ScheduleScreen #permits { height: 1fr; }
-    """
-    )
 
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change

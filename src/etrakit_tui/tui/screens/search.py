@@ -4,7 +4,6 @@ nears the end. Enter on one of my permits opens it; on anyone else's, its public
 
 from __future__ import annotations
 
-from datetime import date
 from importlib import import_module
 from typing import ClassVar
 
@@ -13,18 +12,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from etrakit_tui.domain import search
+from etrakit_tui.domain.calendar import format_date, short_date
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.domain.readmodels import Page, SearchHit, SearchKey, SearchKind
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.widgets.form_field import (
-    FORM_CSS,
     FormField,
     FormFooter,
     choice,
@@ -43,31 +42,15 @@ KINDS = (
 )
 
 
-def format_date(value: date | None) -> str:
-    """``6/27/2018`` (blank for no date)."""
-    return "" if value is None else f"{value.month}/{value.day}/{value.year}"
-
-
-def short_date(value: date | None) -> str:
-    """``6/27/18`` (the results table is narrow at 80 columns; the detail has the year)."""
-    return "" if value is None else f"{value.month}/{value.day}/{value.year % 100:02d}"
-
-
-class ExamplesScreen(ModalScreen[str | None]):
+class ExamplesScreen(PortalModal[str | None]):
     """ "Click here for search examples": pick one with Enter (it fills the search)."""
 
-    DEFAULT_CSS = """
-    ExamplesScreen { align: center middle; }
-    ExamplesScreen > #examples-box { width: 60; height: auto; border: heavy $accent;
-        padding: 0 1; background: $surface; }
-    ExamplesScreen #examples { height: auto; max-height: 12; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="examples.close", tooltip="Back to the search"),
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="examples-box"):
+        with Vertical(id="examples-box", classes="dialog"):
             yield Static("Search examples", classes="title")
             yield Static(
                 "A permit number or its start (B19), part of an address (FLORIDA), or a "
@@ -85,18 +68,10 @@ class ExamplesScreen(ModalScreen[str | None]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
 
-
-class PublicPermitScreen(ModalScreen[None]):
+class PublicPermitScreen(PortalModal[None]):
     """Another company's permit: only its public fields."""
 
-    DEFAULT_CSS = """
-    PublicPermitScreen { align: center middle; }
-    PublicPermitScreen > #public { width: 70; height: auto; max-height: 90%;
-        border: heavy $accent; padding: 0 1; background: $surface; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", id="public.close", tooltip="Back to results"),
     ]
@@ -119,11 +94,8 @@ class PublicPermitScreen(ModalScreen[None]):
             "This permit is not on your account: only its public information is shown.",
             "Press Esc to go back.",
         ]
-        with VerticalScroll(id="public"):
+        with VerticalScroll(id="public", classes="dialog"):
             yield Static(inert("\n".join(lines), multiline=True), id="public-fields")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 COLUMNS = (
@@ -168,16 +140,6 @@ class SearchScreen(PortalScreen):
     """Search permits & plan reviews."""
 
     AUTO_FOCUS = "#query"
-    CSS = (
-        FORM_CSS
-        + """
-    SearchScreen #search { height: 1fr; padding: 0 1; }
-    SearchScreen .title { height: 1; text-style: bold; }
-    SearchScreen .note { height: auto; }
-    SearchScreen #results-title { height: 1; }
-    SearchScreen #results { height: 1fr; }
-    """
-    )
 
     def compose_footer(self) -> ComposeResult:
         yield FormFooter()  # same keys, rebuilt only when they change

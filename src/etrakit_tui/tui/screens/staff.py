@@ -69,14 +69,6 @@ class StaffHomeScreen(PortalScreen, inherit_bindings=False):
 
     AUTO_FOCUS = "#desk-operations"
 
-    DEFAULT_CSS = """
-    StaffHomeScreen #desk { height: 1fr; padding: 0 1; }
-    StaffHomeScreen #desk-title { height: 1; text-style: bold; }
-    StaffHomeScreen #desk-intro { height: auto; margin-bottom: 1; }
-    StaffHomeScreen #desk-operations { height: auto; max-height: 12; }
-    StaffHomeScreen #desk-status { height: auto; margin-top: 1; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         *[
             Binding(key, f"open('{key}')", label, id=f"desk.{module}", tooltip=words)

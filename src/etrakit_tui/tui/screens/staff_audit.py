@@ -62,12 +62,6 @@ class AuditScreen(DeskScreen, inherit_bindings=False):
         *DESK_BINDINGS,
     ]
 
-    DEFAULT_CSS = """
-    AuditScreen #audit-filters { height: auto; }
-    AuditScreen #audit-table { height: 1fr; min-height: 6; }
-    AuditScreen #audit-detail { height: 2; }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self.filters = AuditFilters()

@@ -11,14 +11,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from etrakit_tui.domain.errors import EtrakitError, RuleViolation, ValidationFailed
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.widgets.form_field import FORM_CSS, FormField, clear_errors, show_errors
+from etrakit_tui.tui.screens.modal import QuestionModal
+from etrakit_tui.tui.widgets.form_field import FormField, clear_errors, show_errors
 
 STAFF_MENU_BINDINGS: list[BindingType] = [
     Binding("f2", "app.go('dashboard')", "Desk", id="menu.dashboard", tooltip="The staff desk"),
@@ -42,17 +43,6 @@ STAFF_MENU_BINDINGS: list[BindingType] = [
 ]
 """The staff's menu keys (the contractor's Schedule/Cancel/Profile do not apply)."""
 
-DESK_CSS = (
-    FORM_CSS
-    + """
-.desk-title { height: 1; text-style: bold; padding: 0 1; }
-.desk-message { height: auto; padding: 0 1; text-style: bold; }
-.desk-message.empty { display: none; }
-.desk-body { height: 1fr; padding: 0 1; }
-.desk-note { height: auto; }
-"""
-)
-
 
 DESK_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="desk.back", tooltip="Back to the staff desk"),
@@ -66,8 +56,6 @@ class DeskScreen(PortalScreen, inherit_bindings=False):
     """Base of a staff desk screen pushed on the desk: Esc goes back."""
 
     COMMANDS = {theme.ThemeCommands}  # the palette offers the sunlight theme
-
-    CSS = DESK_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = DESK_BINDINGS
 
@@ -111,16 +99,8 @@ class DeskScreen(PortalScreen, inherit_bindings=False):
         self.app.pop_screen()
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(QuestionModal):
     """A yes/no question: Y answers yes, N or Esc no."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > #confirm { width: 70; max-width: 100%; height: auto;
-        border: heavy $accent; background: $surface; padding: 0 1; }
-    ConfirmScreen .title { text-style: bold; }
-    ConfirmScreen #confirm-buttons { height: auto; margin-top: 1; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
@@ -134,7 +114,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.yes = yes
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
+        with Vertical(id="confirm", classes="dialog"):
             yield Static(inert(self.question), classes="title")
             for line in self.details:
                 yield Static(inert(line))

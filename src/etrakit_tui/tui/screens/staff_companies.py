@@ -15,12 +15,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from etrakit_tui.domain import admin, calendar
 from etrakit_tui.domain.admin import CompanySummary, IssuedPin
 from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen, ask
 from etrakit_tui.tui.widgets.form_field import FormField, text_input
 
@@ -37,16 +37,8 @@ def account_words(company: CompanySummary) -> str:
     return "active"
 
 
-class PinScreen(ModalScreen[None]):
+class PinScreen(PortalModal[None]):
     """The new PIN, shown this once."""
-
-    DEFAULT_CSS = """
-    PinScreen { align: center middle; }
-    PinScreen > #pin-dialog { width: 72; max-width: 100%; height: auto;
-        border: heavy $accent; background: $surface; padding: 0 1; }
-    PinScreen .title { text-style: bold; }
-    PinScreen #pin { text-style: bold reverse; width: auto; padding: 0 2; margin: 1 0; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -67,7 +59,7 @@ class PinScreen(ModalScreen[None]):
         issued = self.issued
         local = calendar.local_now(j, issued.expires_at)
         until = f"{calendar.format_day(local.date())} {calendar.format_time(local.time())}"
-        with Vertical(id="pin-dialog"):
+        with Vertical(id="pin-dialog", classes="dialog"):
             yield Static(inert(f"PIN for {issued.company.name}"), classes="title")
             yield Static(inert(f"License: {issued.company.license_no}"))
             yield Static(inert(f"PIN: {issued.pin}"), id="pin")
@@ -192,19 +184,6 @@ class CompaniesScreen(DeskScreen):
     """Companies: filter by name, register, reissue a PIN, disable/enable."""
 
     AUTO_FOCUS = "#companies"
-
-    # Screen CSS (not DEFAULT_CSS), so it outranks the app's bordered focus: a border on a
-    # one-line field leaves no row for the text typed (focus shows in reverse video).
-    CSS = (
-        DeskScreen.CSS
-        + """
-    CompaniesScreen #company-filter, CompaniesScreen #company-filter:focus {
-        height: 1; border: none; width: 1fr;
-    }
-    CompaniesScreen #companies { height: 1fr; }
-    CompaniesScreen #companies-count { height: 1; }
-    """
-    )
 
     def __init__(self) -> None:
         super().__init__()

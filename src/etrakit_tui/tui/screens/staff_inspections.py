@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -23,6 +22,7 @@ from etrakit_tui.domain.inspections import AssignmentReport, InspectionView
 from etrakit_tui.domain.readmodels import Page
 from etrakit_tui.domain.staffdesk import InspectorOption, OpenInspectionKey
 from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.staff_common import DeskScreen, ask
 from etrakit_tui.tui.widgets.paged_table import Loader, PagedColumn, PagedTable
 
@@ -52,16 +52,8 @@ def open_cells(view: InspectionView) -> list[Text]:
     ]
 
 
-class PickInspectorScreen(ModalScreen[str | None]):
+class PickInspectorScreen(PortalModal[str | None]):
     """Choose the inspector (arrows, Enter); Esc changes nothing."""
-
-    DEFAULT_CSS = """
-    PickInspectorScreen { align: center middle; }
-    PickInspectorScreen > #pick { width: 64; max-width: 100%; height: auto;
-        border: heavy $accent; background: $surface; padding: 0 1; }
-    PickInspectorScreen .title { text-style: bold; }
-    PickInspectorScreen OptionList { height: auto; max-height: 12; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pick.cancel", tooltip="Assign nobody"),
@@ -74,7 +66,7 @@ class PickInspectorScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         v = self.view
-        with Vertical(id="pick"):
+        with Vertical(id="pick", classes="dialog"):
             yield Static(inert(f"Assign {v.type_name} on {v.permit_number}"), classes="title")
             yield Static(
                 inert(
@@ -135,12 +127,6 @@ class AssignScreen(DeskScreen):
     """Assign inspectors by hand, and the daily assignment."""
 
     AUTO_FOCUS = "#open-inspections"
-
-    DEFAULT_CSS = """
-    AssignScreen #assign-bar { height: 1; }
-    AssignScreen #assign-day { width: 1fr; }
-    AssignScreen #assign-date { width: 14; height: 1; border: none; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

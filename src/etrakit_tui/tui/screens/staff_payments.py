@@ -43,11 +43,6 @@ class PaymentScreen(DeskScreen, inherit_bindings=False):
         *DESK_BINDINGS,
     ]
 
-    DEFAULT_CSS = """
-    PaymentScreen #payment-due { height: auto; text-style: bold; margin: 1 0 0 0; }
-    PaymentScreen #payment-breakdown { height: auto; }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self.number = ""

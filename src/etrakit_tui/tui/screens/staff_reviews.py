@@ -27,10 +27,6 @@ from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen
 from etrakit_tui.tui.widgets.form_field import FormField, choice, text_input
 
 STATUSES = [(s.value, s.value) for s in ReviewStatus]
-NOTES_CSS = """
-.notes-label { height: 1; }
-.notes-area { height: 6; }
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +87,6 @@ def update_from_form(
 class PostReviewScreen(DeskScreen, inherit_bindings=False):
     """Post a plan review on a permit."""
 
-    CSS = DeskScreen.CSS + NOTES_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Post", id="review-post.save", tooltip="Post the review"),
         *DESK_BINDINGS,
@@ -178,7 +173,6 @@ class PostReviewScreen(DeskScreen, inherit_bindings=False):
 class UpdateReviewScreen(DeskScreen, inherit_bindings=False):
     """Update one review: status, completed date, notes."""
 
-    CSS = DeskScreen.CSS + NOTES_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="review-update.save", tooltip="Save the changes"),
         *DESK_BINDINGS,
@@ -305,19 +299,6 @@ class ReviewDeskTable(DataTable[Any]):
 
 class ReviewDeskScreen(DeskScreen):
     """The reviews of the permit typed in the field."""
-
-    # Screen CSS (not DEFAULT_CSS), so it outranks the app's bordered focus: a border on a
-    # one-line field leaves no row for the text typed (focus shows in reverse video).
-    CSS = (
-        DeskScreen.CSS
-        + """
-    ReviewDeskScreen #review-permit, ReviewDeskScreen #review-permit:focus {
-        height: 1; border: none; width: 1fr;
-    }
-    ReviewDeskScreen #review-table { height: 1fr; }
-    ReviewDeskScreen #review-count { height: 1; }
-    """
-    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -15,8 +15,8 @@ Domain refusals reach the right field by name::
 Every piece of data reaches the screen through :mod:`etrakit_tui.tui.safe`; values put into
 an ``Input`` are defused first (control characters would otherwise reach the terminal).
 
-Screens that use fields include :data:`FORM_CSS` in their ``CSS``: it outranks the app's
-``*:focus`` border, which would otherwise swallow a one-line control.
+The app's stylesheet (``tui/styles/focus.tcss``) takes the border off one-line controls (the
+app's ``*:focus`` border would swallow the line) and shows the focused control reversed.
 """
 
 from __future__ import annotations
@@ -38,19 +38,6 @@ from etrakit_tui.tui.safe import inert, inert_text
 
 ERROR_PREFIX = "Error: "
 LABEL_WIDTH = 22
-
-FORM_CSS = """
-FormField Input, FormField Input:focus,
-FormField Select, FormField Select:focus,
-FormField Switch, FormField Switch:focus {
-    border: none;
-}
-FormField Switch {
-    height: 1;
-    padding: 0;
-}
-"""
-"""CSS a screen with fields adds to its own ``CSS`` (user CSS beats the app's focus border)."""
 
 
 def _unsafe(text: str) -> bool:
@@ -99,6 +86,9 @@ class FormField(Widget):
     DEFAULT_CSS = """
     FormField { height: auto; width: 1fr; layout: grid; grid-rows: auto; }
     FormField > .form-field--label { height: 1; width: 1fr; }
+    /* Textual restyles a node's children on a focus change only when the node itself has
+       a :focus-within rule: this one (a no-op) makes the label below follow the focus. */
+    FormField:focus-within { height: auto; }
     FormField:focus-within > .form-field--label { text-style: bold reverse; }
     FormField > .form-field--control { width: 1fr; }
     FormField > .form-field--after { width: auto; height: 1; padding: 0 1; }

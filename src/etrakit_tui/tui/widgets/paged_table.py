@@ -53,7 +53,7 @@ bubbles as usual — read ``current_item`` in the handler. ``select_label`` (e.g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
@@ -62,15 +62,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
 
 from etrakit_tui.domain.errors import DatabaseError, EtrakitError
 from etrakit_tui.domain.readmodels import Page
 from etrakit_tui.logs import log_failure
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here
 from etrakit_tui.tui.workers import run_service
 
 T = TypeVar("T")
@@ -107,7 +106,7 @@ def count_text(total: int | None, loaded: int, complete: bool) -> str:
     return f"{loaded}+ records"
 
 
-class PagedTable(DataTable[Text], Generic[T, K]):
+class PagedTable(PresizedDataTable[Text], Generic[T, K]):
     """A row-cursor DataTable filled page by page from ``loader``; see the module docstring."""
 
     DEFAULT_CSS = """
@@ -186,11 +185,12 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self._columns_added = False
         self._pending: Page[T, K] | EtrakitError | None = None
         if select_label:  # show what Enter does in the footer
-            self._bindings.key_to_bindings["enter"] = [
+            bind_here(
+                self,
                 Binding(
                     "enter", "select_cursor", select_label, id="paged.select", tooltip=select_label
-                )
-            ]
+                ),
+            )
 
     # ------------------------------------------------------------------ public API
 
@@ -357,20 +357,12 @@ class PagedTable(DataTable[Text], Generic[T, K]):
         self._maybe_load_more()  # the cursor may still be near the end (End pressed)
 
     def _settle_widths(self, widest: list[int]) -> None:
-        """Size auto-width columns to the rows just added, now (see :meth:`_update_dimensions`)."""
+        """Size auto-width columns to the rows just added, now (DataTable would measure every
+        cell again on idle: :class:`~etrakit_tui.tui.textual_private.PresizedDataTable`)."""
         for column, width in zip(self.ordered_columns, widest, strict=True):
             if column.auto_width and width > column.content_width:
                 column.content_width = width
         self.refresh(layout=True)
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """DataTable's own version (run on idle after rows are added) measures every new cell
-        again to size the columns. Here the columns were sized from the cells' widths as the
-        page arrived (:meth:`_settle_widths`), every row is one line and none has a label: only
-        the scrollable size is left to set."""
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(width, self.row_count + header)
 
     def _failed(self, generation: int, exc: EtrakitError) -> None:
         """A domain error, said on the table (anything else took the app's error path)."""

@@ -1,0 +1,99 @@
+"""Textual's private API, as the portal uses it (src/etrakit_tui/tui/textual_private.py).
+
+These tests fail loudly on a Textual upgrade that renames or changes what the portal relies on:
+the names and signatures first, then what each does for the portal (a paged table's columns
+keep the widths the portal gave them; a table's Enter shows its own label in the footer; the
+permit's tabs follow only the tab keys, through the public ``prevent_default``)."""
+
+from __future__ import annotations
+
+import inspect
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
+
+from etrakit_tui.tui import textual_private
+from etrakit_tui.tui.screens.permit import PermitTabs
+from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here
+
+
+def test_the_private_names_are_still_there() -> None:
+    update = getattr(DataTable, textual_private.UPDATE_DIMENSIONS)
+    assert list(inspect.signature(update).parameters) == ["self", "new_rows"]
+    # ... and the idle pass still calls it with the rows just added.
+    assert "self._update_dimensions(new_rows)" in inspect.getsource(DataTable._on_idle)
+    node = Widget()
+    assert isinstance(getattr(node, textual_private.BINDINGS_MAP), BindingsMap)
+
+
+class Table(PresizedDataTable[Text]):
+    pass
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Table()
+
+
+async def test_a_presized_table_keeps_the_widths_it_was_given() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(Table)
+        table.add_column(Text("A"), key="a")
+        table.add_row(Text("a long value that DataTable would measure"))
+        column = table.columns[next(iter(table.columns))]
+        column.content_width = 6  # what the portal measured (PagedTable cuts cells to fit)
+        await pilot.pause()
+        await pilot.pause()
+        assert column.content_width == 6, "Textual measured the cells again"
+        assert table.virtual_size.width == column.get_render_width(table)
+        assert table.virtual_size.height == 2  # the header and one row
+
+
+class BoundApp(App[None]):
+    def compose(self) -> ComposeResult:
+        first: DataTable[str] = DataTable(id="first")
+        first.add_column("A")
+        first.add_row("x")
+        bind_here(first, Binding("enter", "select_cursor", "Open permit"))
+        second: DataTable[str] = DataTable(id="second")
+        yield first
+        yield second
+
+
+async def test_a_binding_for_one_instance_shows_its_label() -> None:
+    app = BoundApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.query_one("#first").focus()
+        await pilot.pause()
+        active = app.screen.active_bindings
+        assert active["enter"].binding.description == "Open permit"
+        app.query_one("#second").focus()
+        await pilot.pause()
+        active = app.screen.active_bindings
+        assert "enter" not in active or active["enter"].binding.description != "Open permit"
+
+
+class TabsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        with PermitTabs(id="tabs"):
+            with TabPane("One", id="one"):
+                yield Label("first")
+            with TabPane("Two", id="two"):
+                yield Input(id="hidden-input")
+
+
+async def test_permit_tabs_ignore_focus_in_a_hidden_pane() -> None:
+    """Textual's TabbedContent would switch to the pane a focus event comes from."""
+    app = TabsApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "one"
+        pane = app.query_one("#two", TabPane)
+        pane.post_message(TabPane.Focused(pane))
+        await pilot.pause()
+        await pilot.pause()
+        assert tabs.active == "one"
