@@ -3,10 +3,10 @@
 A table of the permit's plan reviews (review type, reviewer, status, submitted, due,
 completed, cycle), sortable by any column by key: ``n`` is the guide's advice in one key —
 *submitted date, newest first* (also the order on open); ``s`` moves the sort to the next
-column, ``d`` flips the direction. The sorted column's header carries an arrow and the line
-above the table says the order in words. *More Info* (Enter or ``m``) opens the reviewer's
-notes. The order itself is the domain's (:func:`reviews.sort_reviews`: empty dates last,
-ties by review id).
+column (a text column A to Z first, a date newest first), ``d`` flips the direction. The
+sorted column's header carries an arrow and the line above the table says the order in
+words. *More Info* (Enter or ``m``) opens the reviewer's notes. The order itself is the
+domain's (:func:`reviews.sort_reviews`: empty dates last, ties by review id).
 """
 
 from __future__ import annotations
@@ -41,6 +41,13 @@ COLUMNS: tuple[tuple[ReviewSort, str, int], ...] = (
     (ReviewSort.CYCLE, "CYCLE", 5),
 )
 HEADERS = {key: header for key, header, _ in COLUMNS}
+DATES = (ReviewSort.SUBMITTED, ReviewSort.DUE, ReviewSort.COMPLETED)
+
+
+def first_direction(sort: ReviewSort) -> bool:
+    """``descending`` when a column is first sorted on: text A to Z, dates newest first
+    (the guide's advice for SUBMITTED), cycles highest (latest) first."""
+    return sort in DATES or sort is ReviewSort.CYCLE
 
 
 def review_cells(row: ReviewRow) -> list[Text]:
@@ -66,7 +73,7 @@ def review_cells(row: ReviewRow) -> list[Text]:
 def describe_order(sort: ReviewSort, descending: bool) -> str:
     """``Sorted by SUBMITTED, newest first`` and the like."""
     header = HEADERS[sort]
-    if sort in (ReviewSort.SUBMITTED, ReviewSort.DUE, ReviewSort.COMPLETED):
+    if sort in DATES:
         direction = "newest first" if descending else "oldest first"
     elif sort is ReviewSort.CYCLE:
         direction = "highest first" if descending else "lowest first"
@@ -174,7 +181,8 @@ class ReviewsPane(Vertical):
 
     def action_next_sort(self) -> None:
         keys = [key for key, _, _ in COLUMNS]
-        self.sort_by(keys[(keys.index(self.sort) + 1) % len(keys)], self.descending)
+        following = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.sort_by(following, first_direction(following))
 
     def action_flip(self) -> None:
         self.sort_by(self.sort, not self.descending)
