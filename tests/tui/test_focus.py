@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Select, Tabs
+from textual.widgets import Button, DataTable, Input, Select, Tabs
+from textual.widgets._select import SelectOverlay
 
 from etrakit_tui.domain.db import FixedClock
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.permit import PermitScreen
 from etrakit_tui.tui.screens.request import InspectionRequestScreen
+from etrakit_tui.tui.screens.staff_common import ConfirmScreen
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.focus_support import cells, contrast, reversed_share
 from tests.tui.forms_support import choose, option_words, signed_in
@@ -101,6 +103,7 @@ async def test_focused_select_and_input_are_inverted_in_16_colours_in_every_them
                 await focus(pilot, focused)
                 what = f"{kind.__name__} in {name}"
                 assert_inverted(focused, other, sixteen=True, what=what)
+                assert_inverted(focused, other, sixteen=False, what=f"{what}, 256 colours")
                 # The field's label is inverted with it: the row is marked from its start.
                 label = app.screen.query_one(f"#field-{focused_field} .form-field--label")
                 other_label = app.screen.query_one(f"#field-{other_field} .form-field--label")
@@ -126,13 +129,44 @@ async def test_focused_select_and_input_are_reversed_with_no_color(
             # Reverse video itself, not only colours: shown even by a terminal with none.
             assert reversed_share(cells(focused)) == 1.0
             assert reversed_share(cells(other)) == 0.0
+        # The open list of a dropdown: its highlighted option is inverted and underlined.
+        select = control(app, "period", Select)
+        await focus(pilot, select)
+        await pilot.press("enter")
+        overlay = select.query_one(SelectOverlay)
+        await until(pilot, lambda: overlay.has_focus and overlay.highlighted is not None)
+        await pilot.pause()
+        width = overlay.region.width
+        lines = [cells(overlay)[y * width : (y + 1) * width] for y in range(overlay.region.height)]
+        printed = [line for line in lines if any(char.isalpha() for char, _ in line)]
+        marked = [line for line in printed if any(style.underline for _, style in line)]
+        assert len(marked) == 1, "one highlighted option, underlined"
+        others = [line for line in printed if line is not marked[0]]
+        assert all(contrast(marked[0]) * contrast(line) < 0 for line in others)
+
+
+async def test_focused_button_is_reversed_with_no_color(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_demo_app(tmp_path, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot, *HEMET)
+        app.push_screen(ConfirmScreen("Go ahead?"))
+        await until(pilot, lambda: app.screen.query("#no"), "the question")
+        no, yes = app.screen.query_one("#no", Button), app.screen.query_one("#yes", Button)
+        await until(pilot, lambda: no.has_focus, "focus on No")
+        await pilot.pause()
+        label = [cell for cell in cells(no) if cell[0].isalpha()]  # its words, not its frame
+        other = [cell for cell in cells(yes) if cell[0].isalpha()]
+        assert reversed_share(label) == 1.0 and reversed_share(other) == 0.0
 
 
 @pytest.mark.usefixtures("sixteen_colours")
 async def test_focused_table_row_and_tab_are_inverted_in_16_colours(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    """The permit's tabs and its tables: the focused one is inverted, in every theme."""
+    """A table's cursor row is inverted while the table has the focus, in every theme."""
     app = make_demo_app(tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         form = await request_form(pilot)
@@ -172,12 +206,19 @@ async def test_focused_tabs_show_the_active_tab_reversed(
         tabs = app.screen.query_one(Tabs)
         active = tabs.active_tab
         assert active is not None
-        await focus(pilot, tabs)
+        # The screen puts the focus in the tab's pane once it is shown; Shift+Tab goes up to
+        # the tabs, Tab back down into the pane.
+        await until(pilot, lambda: app.focused is not None and app.focused is not tabs, "pane")
+        for _ in range(4):
+            if tabs.has_focus:
+                break
+            await pilot.press("shift+tab")
+        await until(pilot, lambda: tabs.has_focus, "focus on the tabs")
+        await pilot.pause()
         assert reversed_share(cells(active)) == 1.0
-        table = app.screen.query(DataTable).first()
-        if table.display:
-            await focus(pilot, table)
-        else:
-            app.screen.set_focus(None)
-            await pilot.pause()
+        shown = "".join(char for char, _ in cells(tabs))
+        assert "Permit Info" in shown and "Reviews" in shown  # no focus box hides the labels
+        await pilot.press("tab")
+        await until(pilot, lambda: not tabs.has_focus, "focus back in the pane")
+        await pilot.pause()
         assert reversed_share(cells(active)) == 0.0
