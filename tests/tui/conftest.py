@@ -158,4 +158,4 @@ async def sign_in(pilot: Pilot[object], company: str, password: str) -> None:
     await type_text(pilot, password)
     await pilot.press("enter")
     await until(pilot, lambda: app.actor is not None, f"{company} to be signed in")
-    await until(pilot, lambda: len(app.screen_stack) >= app.HOME_DEPTH, "the home screen")
+    await until(pilot, lambda: app.screen is app.home_screen, "the home screen")

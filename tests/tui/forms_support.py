@@ -22,7 +22,7 @@ from etrakit_tui.domain import auth
 from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.models import Inspection, InspectionType, Permit
 from etrakit_tui.tui.app import EtrakitApp
-from etrakit_tui.tui.homes import home_for
+from etrakit_tui.tui.navigation import home_for
 from etrakit_tui.tui.widgets.form_field import Choice, FormField
 from tests.support.injection import screen_text
 from tests.tui.conftest import until
@@ -49,7 +49,7 @@ async def signed_in(pilot: Pilot[Any], name: str, password: str) -> EtrakitApp:
     await on_screen(pilot, "LoginScreen")
     result = auth.sign_in_company(app.database, name, password)
     app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))
-    await until(pilot, lambda: len(app.screen_stack) >= app.HOME_DEPTH, "the home screen")
+    await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
     return app
 
 

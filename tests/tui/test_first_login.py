@@ -38,7 +38,7 @@ async def test_pin_then_password_then_dashboard_and_pin_is_spent(
         await pilot.press("shift+tab")  # back to the password (its text is selected)
         await pilot.press(*PASSWORD, "enter", *PASSWORD, "enter")
         await until(pilot, lambda: app.actor is not None, "the sign-in")
-        await until(pilot, lambda: len(app.screen_stack) >= app.HOME_DEPTH, "the home screen")
+        await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
         assert app.actor is not None and app.actor.name == "SUNRISE SOLAR LLC"
         await on_screen(pilot, "DashboardScreen")
         assert "Signed in as: SUNRISE SOLAR LLC" in flat(pilot)

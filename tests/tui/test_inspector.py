@@ -25,7 +25,7 @@ from etrakit_tui.domain.models import (
 from etrakit_tui.domain.profile import account_theme
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
-from etrakit_tui.tui.homes import home_for
+from etrakit_tui.tui.navigation import home_for
 from etrakit_tui.tui.screens.route import RouteScreen
 from etrakit_tui.tui.screens.route_visit import InspectionScreen, ResultScreen
 from tests.support.injection import CORPUS, SHORT_CORPUS, assert_inert_output, shown_form
@@ -54,7 +54,7 @@ async def enter_as(pilot: Pilot[Any], signed: auth.SignInResult) -> None:
     assert isinstance(app, EtrakitApp)
     await until(pilot, lambda: type(app.screen).__name__ == "LoginScreen", "the sign-in screen")
     app.signed_in(signed.actor, signed.display_name, home_for(signed.actor.kind))
-    await until(pilot, lambda: len(app.screen_stack) > app.HOME_DEPTH - 1, "the home screen")
+    await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
 
 
 def route_screen(pilot: Pilot[Any]) -> RouteScreen:

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from etrakit_tui.domain.actors import Actor
     from etrakit_tui.domain.db import Database
 
-ScreenFactory = Callable[[], Screen[object]]
 DatabaseOpener = Callable[[], "Database"]
 
 WARM_MODULES = ("etrakit_tui.domain.auth",)
@@ -139,8 +138,9 @@ def _unreachable(exc: Exception) -> Exception:
 
 
 class EtrakitApp(App[None]):
-    """The portal. Starts on the sign-in screen; after sign-in the dashboard is the base
-    of the stack and the menu keys replace whatever is above it."""
+    """The portal. Starts on the sign-in screen; after sign-in the kind's home (dashboard,
+    route, desk) is the base of the signed-in screens; navigation (:meth:`action_go`, the
+    registry in :mod:`etrakit_tui.tui.navigation`) never counts stack depths."""
 
     TITLE = "eTRAKiT"
     CSS_PATH = STYLESHEETS
@@ -148,10 +148,6 @@ class EtrakitApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave the portal", priority=True),
     ]
-
-    # Stack depths: Textual's default screen, then sign-in, then the signed-in home.
-    LOGIN_DEPTH = 2
-    HOME_DEPTH = 3
 
     def __init__(
         self,
@@ -179,7 +175,10 @@ class EtrakitApp(App[None]):
             jurisdiction_name = ready.jurisdiction.name if ready else DEFAULT_JURISDICTION_NAME
         self.jurisdiction_name = jurisdiction_name
         self.sub_title = jurisdiction_name
-        self.menu: dict[str, ScreenFactory] = {}
+        self.sign_in_screen: Screen[object] | None = None
+        """The sign-in screen: what a sign-out comes back to (every screen above it goes)."""
+        self.home_screen: Screen[object] | None = None
+        """The signed-in home (dashboard, route, desk): the base of the menu's screens."""
         self._warming = False
         self._session_timer_started = False
         self.fatal_error: EtrakitError | None = None
@@ -228,7 +227,8 @@ class EtrakitApp(App[None]):
 
         theme.install(self)
 
-        self.push_screen(LoginScreen())
+        self.sign_in_screen = LoginScreen()
+        self.push_screen(self.sign_in_screen)
 
     async def on_event(self, event: events.Event) -> None:
         """The first key (other than quitting) starts opening the database."""
@@ -282,57 +282,103 @@ class EtrakitApp(App[None]):
         self,
         actor: Actor,
         display_name: str,
-        home: Screen[object],
+        home: Screen[object] | None = None,
         account_theme: str | None = None,
     ) -> None:
-        """Called by the sign-in screen: ``home`` becomes the base of the signed-in stack.
+        """Called by the sign-in screen: ``home`` (default: the kind's home from the
+        navigation registry) becomes the base of the signed-in screens.
         ``account_theme``: the sign-in's ``theme`` (``None``: read from the database)."""
-        from etrakit_tui.tui import theme
-        from etrakit_tui.tui.homes import menu_for
+        from etrakit_tui.tui import navigation, theme
 
         self.actor = actor
         self.signed_in_as = display_name
         self.last_activity = self.database.now()
-        self.menu = menu_for(actor.kind)
         if not self._session_timer_started:
             self._session_timer_started = True
             interval = self.database.jurisdiction.disabled_check_seconds
             self.set_interval(interval, self.check_session, name="session-check")
         theme.signed_in(self, actor, account_theme)
-        self.push_screen(home)
+        self.home_screen = home if home is not None else navigation.home_for(actor.kind)
+        self.push_screen(self.home_screen)
 
     def action_sign_out(self, reason: str | None = None) -> None:
+        """Back to the sign-in screen: every screen of the session (popups included) and
+        every notification goes; ``reason`` (e.g. idle) is shown on the sign-in screen."""
         from etrakit_tui.tui import theme
 
         self.actor = None
         self.signed_in_as = None
-        self.menu = {}
+        self.home_screen = None
         theme.signed_out(self)  # the next visitor starts from the default theme
-        while len(self.screen_stack) > self.LOGIN_DEPTH:
+        self.clear_notifications()
+        sign_in = self.sign_in_screen
+        while self.screen is not sign_in and len(self.screen_stack) > 1:
             self.pop_screen()
         if reason:
-            self.notify(reason, title="Signed out", timeout=10)
+            show = getattr(sign_in, "show_reason", None)
+            if callable(show):
+                show(reason)
+            else:
+                self.notify(reason, title="Signed out", timeout=10)
 
     # ------------------------------------------------------------------ navigation
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Menu keys the signed-in kind of account has not are hidden, and do nothing."""
+        from etrakit_tui.tui import navigation
+
+        if action == "go":
+            kind = self.actor.kind if self.actor is not None else None
+            return navigation.destination(kind, str(parameters[0])) is not None
+        if action == "sign_out":
+            return self.actor is not None
+        return True
+
+    def action_menu(self) -> None:
+        """F1: the Menu screen (every destination and key; on sign-in, its keys)."""
+        from etrakit_tui.tui.screens.menu import MenuScreen
+
+        if not isinstance(self.screen, MenuScreen):
+            self.push_screen(MenuScreen(self.screen))
+
     def action_go(self, name: str) -> None:
-        """Open a menu destination: back to the signed-in base, then the destination on top."""
-        if self.actor is None:
+        """Open a menu destination. Home: every screen above it closes. Another: if it is
+        open (above home), the screens above it close; else it opens on top, so Esc comes
+        back here. Screens that would close with unsaved input ask first."""
+        from etrakit_tui.tui import navigation
+        from etrakit_tui.tui.screens.base import PortalScreen
+        from etrakit_tui.tui.screens.menu import MenuScreen
+
+        home = self.home_screen
+        target = navigation.destination(self.actor.kind if self.actor else None, name)
+        if home is None or target is None or home not in self.screen_stack:
             return
-        factory = self.menu.get(name)
-        if factory is None:
-            self.notify(f"{name.title()} is not available for this account.", severity="warning")
-            return
-        while len(self.screen_stack) > self.HOME_DEPTH + 1:
+        if isinstance(self.screen, MenuScreen):
             self.pop_screen()
-        if name == "dashboard":
-            if len(self.screen_stack) == self.HOME_DEPTH + 1:
-                self.pop_screen()
-            return
-        if len(self.screen_stack) == self.HOME_DEPTH + 1:
-            self.switch_screen(factory())
+        stack = self.screen_stack[self.screen_stack.index(home) :]
+        if name == navigation.HOME:
+            found: Screen[object] | None = home
         else:
-            self.push_screen(factory())
+            cls = target.screen_class()
+            found = next((s for s in reversed(stack) if type(s) is cls), None)
+        closing = stack[stack.index(found) + 1 :] if found is not None else []
+        questions = [
+            q for s in closing if isinstance(s, PortalScreen) and (q := s.discard_question())
+        ]
+
+        def go() -> None:
+            if found is None:
+                self.push_screen(target.open())
+                return
+            while self.screen is not found and len(self.screen_stack) > 1:
+                self.pop_screen()
+
+        if questions:
+            from etrakit_tui.tui.screens.discard import ask_discard
+
+            ask_discard(self.screen, questions[-1], then=go)
+        else:
+            go()
 
     # ------------------------------------------------------------------ the one error path
 

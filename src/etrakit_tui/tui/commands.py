@@ -1,43 +1,49 @@
-"""Command palette (ctrl+p): every menu screen of the signed-in account, and a jump to any
-of the company's own permits by number."""
+"""Command palette (ctrl+p): every menu destination of the signed-in kind of account (from
+the navigation registry), the Menu, Sign out and Quit, and a jump to any of the company's
+own permits by number."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.text import defuse
+from etrakit_tui.tui import navigation
+from etrakit_tui.tui.navigation import key_words
 
 if TYPE_CHECKING:
     from etrakit_tui.domain.readmodels import SearchHit
 
-MENU_TITLES = {
-    "dashboard": "Dashboard",
-    "search": "Search permits & plan reviews",
-    "schedule": "Schedule an inspection",
-    "cancel": "Cancel an inspection",
-    "profile": "View/Edit profile",
-    "contact": "Contact us",
-}
 PERMIT_HITS = 8
 
 
 class PortalCommands(Provider):
     """Screens by name; own permits by number (``B19`` finds B1906-174)."""
 
-    def _menu(self) -> list[tuple[str, str]]:
-        menu = getattr(self.app, "menu", {})
-        return [(MENU_TITLES.get(name, name.title()), name) for name in menu]
-
-    def _go(self, name: str) -> None:
-        go = getattr(self.app, "action_go", None)
-        if go is not None:
-            go(name)
+    def _menu(self) -> list[tuple[str, Callable[[], object], str]]:
+        """(title, what it does, help) of each entry: destinations, then the commands."""
+        actor = getattr(self.app, "actor", None)
+        if actor is None:
+            return []
+        app: Any = self.app
+        entries: list[tuple[str, Callable[[], object], str]] = [
+            (d.title, partial(app.action_go, d.name), f"Menu ({key_words(d.key)})")
+            for d in navigation.destinations(actor.kind)
+        ]
+        for command, run in (
+            (navigation.MENU, app.action_menu),
+            (navigation.SIGN_OUT, app.action_sign_out),
+            (navigation.QUIT, app.exit),
+        ):
+            words = f"{command.description} ({key_words(command.key)})"
+            entries.append((command.title, run, words))
+        return entries
 
     def _open_permit(self, number: str) -> None:
         from etrakit_tui.tui.screens.permit import PermitScreen
@@ -45,15 +51,15 @@ class PortalCommands(Provider):
         self.app.push_screen(PermitScreen(number))
 
     async def discover(self) -> Hits:
-        for title, name in self._menu():
-            yield DiscoveryHit(title, partial(self._go, name), help="Menu")
+        for title, run, words in self._menu():
+            yield DiscoveryHit(title, run, help=words)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, name in self._menu():
+        for title, run, words in self._menu():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self._go, name), help="Menu")
+                yield Hit(score, matcher.highlight(title), run, help=words)
         for hit in await self._own_permits(query):
             label = defuse(f"Permit #{hit.number}  {hit.permit_type}  {hit.address}")
             yield Hit(

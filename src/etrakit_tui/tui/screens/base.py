@@ -1,5 +1,6 @@
-"""PortalScreen: what every signed-in screen shares — the header line, the menu keys, the footer,
-and one way to call a domain service off the UI thread (:meth:`PortalScreen.call_service`)."""
+"""PortalScreen: what every signed-in screen shares — the header line, the menu keys, Esc,
+the footer, and one way to call a domain service off the UI thread
+(:meth:`PortalScreen.call_service`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.workers import run_service
 
@@ -21,45 +23,6 @@ if TYPE_CHECKING:
     from etrakit_tui.tui.app import EtrakitApp
 
 T = TypeVar("T")
-
-# The portal's left menu, one keystroke away everywhere (SPEC §2).
-MENU_BINDINGS: list[BindingType] = [
-    Binding(
-        "f2",
-        "app.go('dashboard')",
-        "Dashboard",
-        id="menu.dashboard",
-        tooltip="My Dashboard: active permits, inspections, expired permits",
-    ),
-    Binding(
-        "f3",
-        "app.go('search')",
-        "Search",
-        id="menu.search",
-        tooltip="Search permits & plan reviews",
-    ),
-    Binding(
-        "f4", "app.go('schedule')", "Schedule", id="menu.schedule", tooltip="Schedule an inspection"
-    ),
-    Binding(
-        "f5", "app.go('cancel')", "Cancel insp.", id="menu.cancel", tooltip="Cancel an inspection"
-    ),
-    Binding(
-        "f6",
-        "app.go('profile')",
-        "Profile",
-        id="menu.profile",
-        tooltip="View/Edit profile and password",
-    ),
-    Binding(
-        "f7",
-        "app.go('contact')",
-        "Contact",
-        id="menu.contact",
-        tooltip="Contact the Building Division",
-    ),
-    Binding("f10", "app.sign_out", "Sign out", id="menu.sign_out", tooltip="Sign out"),
-]
 
 
 class PortalHeader(Horizontal):
@@ -78,9 +41,42 @@ class PortalHeader(Horizontal):
 
 
 class PortalScreen(Screen[Any]):
-    """Base of every signed-in screen."""
+    """Base of every signed-in screen: the menu keys (generated from the navigation
+    registry), and Esc back to the previous screen — asking first when
+    :meth:`discard_question` says input would be lost; on the home screen Esc does nothing."""
 
-    BINDINGS: ClassVar[list[BindingType]] = MENU_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
+
+    @property
+    def is_home(self) -> bool:
+        return getattr(self.app, "home_screen", None) is self
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return not self.is_home
+        return True
+
+    def discard_question(self) -> str | None:
+        """What leaving this screen would lose, as a yes/no question ("Discard ...?");
+        ``None``: nothing would be lost."""
+        return None
+
+    def action_back(self) -> None:
+        """Esc: back to the previous screen (asking first if input would be lost)."""
+        if self.is_home or not self.is_current:
+            return
+        question = self.discard_question()
+        if question is None:
+            self.leave()
+        else:
+            from etrakit_tui.tui.screens.discard import ask_discard
+
+            ask_discard(self, question, then=self.leave)
+
+    def leave(self) -> None:
+        """Close this screen (its input is given up)."""
+        if self.is_current:
+            self.dismiss()
 
     @property
     def portal(self) -> EtrakitApp:

@@ -33,8 +33,9 @@ from etrakit_tui.domain.readmodels import (
     ExpiredPermitRow,
     Page,
 )
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
-from etrakit_tui.tui.screens.base import MENU_BINDINGS, PortalScreen
+from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable, load_first_pages
 
@@ -169,7 +170,7 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
             id="dashboard.refresh",
             tooltip="Load the dashboard again",
         ),
-        *MENU_BINDINGS,
+        *NAV_BINDINGS,
     ]
 
     def compose(self) -> ComposeResult:

@@ -133,8 +133,9 @@ class LoginScreen(Screen[Any]):
     AUTO_FOCUS = "#name"  # straight to the company field (restyling a focus change costs)
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "app.menu", "Menu", id="nav.menu", tooltip="Every key of this screen"),
         Binding(
-            "f1", "forgot", "Forgot password?", id="login.forgot", tooltip="How to get a new PIN"
+            "f9", "forgot", "Forgot password?", id="login.forgot", tooltip="How to get a new PIN"
         ),
         Binding(
             "f8",
@@ -315,7 +316,7 @@ class LoginScreen(Screen[Any]):
         self._enter(result)
 
     def _enter(self, result: SignInResult) -> None:
-        from etrakit_tui.tui.homes import home_for
+        from etrakit_tui.tui.navigation import home_for
 
         app: Any = self.app
         app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))

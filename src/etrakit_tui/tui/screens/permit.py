@@ -35,9 +35,10 @@ from etrakit_tui.domain.readmodels import (
     InspectionRow,
     PermitDetail,
 )
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.attachments import AttachmentTable
-from etrakit_tui.tui.screens.base import MENU_BINDINGS, PortalScreen
+from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.dashboard import open_request_screen, why_no_request
 from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.screens.reviews import ReviewsPane
@@ -317,7 +318,6 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
             for n, name in enumerate(TABS, 1)
             if n > 1
         ],
-        Binding("escape", "back", "Back", id="permit.back", tooltip="Back to where you were"),
         Binding(
             "ctrl+r",
             "refresh",
@@ -326,7 +326,7 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
             id="permit.refresh",
             tooltip="Read the permit again",
         ),
-        *MENU_BINDINGS,
+        *NAV_BINDINGS,
         *Screen.BINDINGS,  # Tab / Shift+Tab (this screen does not inherit bindings)
     ]
 
@@ -459,9 +459,6 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
     def action_fees(self) -> None:
         if self.detail is not None:
             self.app.push_screen(FeesScreen(self.number))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def action_refresh(self) -> None:
         self._load()

@@ -76,7 +76,7 @@ class ProfileForm(VerticalScroll, can_focus=False):
             tooltip="Save the profile (and the new password, if given)",
         ),
         Binding(
-            "escape",
+            "f9",
             "screen.revert",
             "Undo changes",
             id="profile.revert",
@@ -199,6 +199,20 @@ class ProfileScreen(PortalScreen):
 
     def _message(self, words: str) -> None:
         self.query_one("#profile-message", Static).update(inert(words))
+
+    def discard_question(self) -> str | None:
+        """Esc asks first when a field differs from what is saved (or a password is typed)."""
+        if self.saved is None:
+            return None
+        fields = fields_of(self)
+        changed = any(
+            fields[name].text != defuse(getattr(self.saved, name)) for name, *_ in CONTACT_FIELDS
+        )
+        changed |= bool(fields["notify_failed_inspection"].value) != (
+            self.saved.notify_failed_inspection
+        )
+        changed |= any(fields[name].text for name, _ in PASSWORD_FIELDS)
+        return "Discard your changes to the profile?" if changed else None
 
     def action_revert(self) -> None:
         """Put back the saved values (nothing is saved)."""

@@ -113,13 +113,6 @@ class RequestForm(VerticalScroll, can_focus=False):
             id="request.confirm",
             tooltip="Send every inspection on the list (all are saved, or none)",
         ),
-        Binding(
-            "escape",
-            "screen.cancel",
-            "Cancel",
-            id="request.cancel",
-            tooltip="Leave the form; nothing is saved",
-        ),
     ]
 
 
@@ -351,6 +344,17 @@ class InspectionRequestScreen(PortalScreen):
         line = self.query_one("#form-error", Static)
         line.update(inert(f"Error: {message}" if message else ""))
         line.set_class(bool(message), "-shown")
+
+    def discard_question(self) -> str | None:
+        """Esc asks first when inspections were added to the list and not sent."""
+        n = len(self.items)
+        if n == 0 or self.sending:
+            return None
+        return f"Discard {n} inspection{'s' if n > 1 else ''} not yet sent?"
+
+    def leave(self) -> None:
+        if self.is_current:
+            self.action_cancel()
 
     def action_cancel(self) -> None:
         """Leave with nothing saved."""

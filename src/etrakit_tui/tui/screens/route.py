@@ -28,32 +28,9 @@ from etrakit_tui.domain.errors import ValidationFailed
 from etrakit_tui.domain.inspections import RouteStop
 from etrakit_tui.domain.staffdesk import parse_day
 from etrakit_tui.tui import theme
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
-
-INSPECTOR_MENU_BINDINGS: list[BindingType] = [
-    Binding(
-        "f2", "app.go('dashboard')", "My route", id="menu.dashboard", tooltip="Back to my route"
-    ),
-    Binding(
-        "f3",
-        "app.go('search')",
-        "Search",
-        id="menu.search",
-        tooltip="Search permits & plan reviews",
-    ),
-    Binding(
-        "f7",
-        "app.go('contact')",
-        "Contact",
-        show=False,
-        id="menu.contact",
-        tooltip="Contact the Building Division",
-    ),
-    Binding("f10", "app.sign_out", "Sign out", id="menu.sign_out", tooltip="Sign out"),
-    *Screen.BINDINGS,  # Tab / Shift+Tab, copy (these screens do not inherit bindings)
-]
-"""The inspector's menu keys (the contractor's Schedule/Cancel/Profile do not apply)."""
 
 COLUMNS = (
     ("AM/PM", 5),
@@ -143,7 +120,8 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
             id="route.reload",
             tooltip="Read the route again",
         ),
-        *INSPECTOR_MENU_BINDINGS,
+        *NAV_BINDINGS,
+        *Screen.BINDINGS,  # Tab / Shift+Tab, copy (this screen does not inherit bindings)
     ]
 
     def __init__(self, day: date | None = None) -> None:

@@ -21,6 +21,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Button, Footer, RadioButton, RadioSet, Static, TextArea
 
 from etrakit_tui.domain import calendar, inspections, permits
@@ -33,10 +34,10 @@ from etrakit_tui.domain.models import InspectionStatus
 from etrakit_tui.domain.readmodels import PermitDetail
 from etrakit_tui.text import defuse
 from etrakit_tui.tui import theme
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.modal import PortalModal, QuestionModal
-from etrakit_tui.tui.screens.route import INSPECTOR_MENU_BINDINGS
 
 RESULTS: tuple[tuple[str, InspectionStatus], ...] = (
     ("Passed", InspectionStatus.PASSED),
@@ -293,8 +294,8 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
             id="visit.record",
             tooltip="Record the result of this inspection",
         ),
-        Binding("escape", "back", "Back", id="visit.back", tooltip="Back to my route"),
-        *INSPECTOR_MENU_BINDINGS,
+        *NAV_BINDINGS,
+        *Screen.BINDINGS,  # Tab / Shift+Tab, copy (this screen does not inherit bindings)
     ]
 
     def __init__(self, stop: RouteStop) -> None:
@@ -403,6 +404,3 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
             self.say(f"Not recorded: {exc}")
         else:
             self.portal.show_error(exc)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

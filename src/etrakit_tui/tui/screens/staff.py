@@ -23,13 +23,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from etrakit_tui.tui import theme
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.screens.staff_common import STAFF_MENU_BINDINGS
 
 OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
     (
@@ -81,7 +82,8 @@ class StaffHomeScreen(PortalScreen, inherit_bindings=False):
             id="desk.sunlight",
             tooltip="High-contrast theme on/off (remembered)",
         ),
-        *STAFF_MENU_BINDINGS,
+        *NAV_BINDINGS,
+        *Screen.BINDINGS,  # Tab / Shift+Tab, copy (this screen does not inherit bindings)
     ]
 
     def compose(self) -> ComposeResult:

@@ -1,4 +1,4 @@
-"""What the staff desk's screens share: the staff menu keys, a base screen with a title,
+"""What the staff desk's screens share: a base screen with a title,
 a message line, Esc to go back and domain refusals shown at their fields, and a yes/no
 confirmation modal."""
 
@@ -16,40 +16,18 @@ from textual.widgets import Button, Static
 
 from etrakit_tui.domain.errors import EtrakitError, RuleViolation, ValidationFailed
 from etrakit_tui.tui import theme
+from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.modal import QuestionModal
 from etrakit_tui.tui.widgets.form_field import FormField, clear_errors, show_errors
 
-STAFF_MENU_BINDINGS: list[BindingType] = [
-    Binding("f2", "app.go('dashboard')", "Desk", id="menu.dashboard", tooltip="The staff desk"),
-    Binding(
-        "f3",
-        "app.go('search')",
-        "Search",
-        id="menu.search",
-        tooltip="Search permits & plan reviews",
-    ),
-    Binding(
-        "f7",
-        "app.go('contact')",
-        "Contact",
-        show=False,
-        id="menu.contact",
-        tooltip="Contact the Building Division",
-    ),
-    Binding("f10", "app.sign_out", "Sign out", id="menu.sign_out", tooltip="Sign out"),
+DESK_BINDINGS: list[BindingType] = [
+    *NAV_BINDINGS,
     *Screen.BINDINGS,  # Tab / Shift+Tab, copy (screens here do not inherit bindings)
 ]
-"""The staff's menu keys (the contractor's Schedule/Cancel/Profile do not apply)."""
-
-
-DESK_BINDINGS: list[BindingType] = [
-    Binding("escape", "back", "Back", id="desk.back", tooltip="Back to the staff desk"),
-    *STAFF_MENU_BINDINGS,
-]
-"""Esc and the menu keys; a screen with keys of its own lists them first, then these
-(``inherit_bindings=False``), so its own keys come first in the footer."""
+"""Esc and the menu keys (from the navigation registry); a screen with keys of its own
+lists them, then these (``inherit_bindings=False``)."""
 
 
 class DeskScreen(PortalScreen, inherit_bindings=False):
@@ -94,9 +72,6 @@ class DeskScreen(PortalScreen, inherit_bindings=False):
     def values(self) -> dict[str, Any]:
         """Every field's value by its domain name (text stripped by the domain)."""
         return {f.field: f.value for f in self.query(FormField)}
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 class ConfirmScreen(QuestionModal):

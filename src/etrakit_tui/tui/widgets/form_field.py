@@ -28,13 +28,12 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, Switch
-from textual.widgets._footer import FooterKey  # not exported by textual.widgets
+from textual.widgets import Input, Label, Select, Static, Switch
 
 from etrakit_tui.text import defuse, has_unsafe_characters
 from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.widgets.footer import PortalFooter
 
 ERROR_PREFIX = "Error: "
 LABEL_WIDTH = 22
@@ -289,43 +288,8 @@ def set_choices(select: Select[Any], options: Iterable[tuple[object, Any]]) -> N
 # ---------------------------------------------------------------------- footer
 
 
-class FormFooter(Footer):
-    """The footer, rebuilt only when the keys it shows change.
-
-    Textual's ``Footer`` rebuilds every key on each focus change, even when the keys stay
-    the same; on a form (Tab, Tab, Tab...) that is most of the CPU a key press costs.
-    This one compares what it would show with what it shows, and skips the rebuild when
-    nothing differs. It looks exactly like ``Footer``."""
-
-    _shown: tuple[tuple[object, ...], ...] | None = None
-
-    def compose(self) -> ComposeResult:
-        """``Footer``'s keys, each told before it is mounted that it is not compact.
-
-        A ``FooterKey`` starts compact and ``Footer`` binds it back to not compact once it
-        is mounted, so every key was styled twice per screen (a fifth of the UI's CPU when a
-        screen is pushed). Setting the value before mounting (``set_reactive``: no watcher
-        runs, no class is toggled) styles each key once; the keys look the same. (The
-        command palette's key is not bound to the footer's style: it stays compact.)"""
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
-                widget.set_reactive(FooterKey.compact, self.compact)
-            yield widget
-
-    def _signature(self, screen: Screen[Any]) -> tuple[tuple[object, ...], ...]:
-        return tuple(
-            (key, b.action, b.description, b.key_display, b.group, enabled, tooltip)
-            for key, (_, b, enabled, tooltip) in screen.active_bindings.items()
-            if b.show
-        )
-
-    def bindings_changed(self, screen: Screen[Any]) -> None:
-        signature = self._signature(screen)
-        if self._bindings_ready and signature == self._shown:
-            return
-        super().bindings_changed(screen)
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._shown = signature
+FormFooter = PortalFooter
+"""The portal's footer (see :mod:`etrakit_tui.tui.widgets.footer`): keys by priority."""
 
 
 # ---------------------------------------------------------------------- forms
