@@ -9,7 +9,6 @@ sign-in screen) stays fast."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -17,8 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from etrakit_tui.domain.actors import ActorKind
-
-ScreenFactory = Callable[[], Screen[object]]
 
 HOME = "dashboard"
 """The name of every kind's home: the base of the signed-in screens (F2)."""
@@ -137,11 +134,6 @@ def destination(kind: ActorKind | None, name: str) -> Destination | None:
     return next((d for d in destinations(kind) if d.name == name), None)
 
 
-def menu_for(kind: ActorKind) -> dict[str, ScreenFactory]:
-    """Each destination's name and a function that opens its screen."""
-    return {d.name: d.open for d in destinations(kind)}
-
-
 def home_for(kind: ActorKind) -> Screen[object]:
     """The signed-in base screen: dashboard, inspector's route, or the staff desk."""
     home = destination(kind, HOME)
@@ -204,22 +196,21 @@ def key_words(key: str) -> str:
 
 
 def keys_table() -> str:
-    """The README's "Keys" table (Markdown), one column per kind of account."""
+    """The README's "Keys" table (Markdown): one row per key, one column per kind."""
     kinds = list(DESTINATIONS)
-    header = "| key | " + " | ".join(KIND_WORDS[k] for k in kinds) + " |"
-    rows = [header, "|---|" + "---|" * len(kinds)]
-    keys = sorted(
-        {d.key for menu in DESTINATIONS.values() for d in menu},
-        key=lambda k: int(k[1:]),
-    )
-    cells = {MENU.key: MENU.title, BACK.key: BACK.description}
-    for key in [MENU.key, *keys]:
-        row = []
-        for kind in kinds:
-            d = next((d for d in destinations(kind) if d.key == key), None)
-            row.append(cells.get(key) or (d.title if d else "—"))
-        rows.append(f"| {key_words(key)} | " + " | ".join(row) + " |")
+    rows = [
+        "| key | " + " | ".join(KIND_WORDS[k] for k in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+
+    def row(key: str, cells: list[str]) -> None:
+        rows.append(f"| {key_words(key)} | " + " | ".join(cells) + " |")
+
+    row(MENU.key, [MENU.title] * len(kinds))
+    keys = sorted({d.key for menu in DESTINATIONS.values() for d in menu}, key=lambda k: int(k[1:]))
+    for key in keys:
+        titles = {k: next((d.title for d in destinations(k) if d.key == key), "—") for k in kinds}
+        row(key, [titles[k] for k in kinds])
     for command in (SIGN_OUT, BACK, PALETTE, QUIT):
-        same = command.description if command is BACK else command.title
-        rows.append(f"| {key_words(command.key)} | " + " | ".join([same] * len(kinds)) + " |")
+        row(command.key, [command.description if command is BACK else command.title] * len(kinds))
     return "\n".join(rows)
