@@ -65,7 +65,7 @@ async def _one(app: Any, screen: Any, company: Company) -> tuple[float, float, i
         raise RuntimeError(f"dashboard table failed: {errors[0]}")
     rows = sum(t.row_count for t in tables)
     app.action_sign_out()
-    while len(app.screen_stack) > app.LOGIN_DEPTH:
+    while app.screen is not app.sign_in_screen:
         await asyncio.sleep(0.001)
     return held, painted, rows
 
