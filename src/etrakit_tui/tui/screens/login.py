@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,21 +33,63 @@ PICKER_ROWS = 6
 
 
 class ForgotPasswordScreen(PortalModal[None]):
-    """How to get a new PIN: the jurisdiction's email and phone."""
+    """How to get a new PIN (contractors: the jurisdiction's email and phone) or a new
+    password (staff and inspectors: the division's administrator)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "dismiss", "Close", id="forgot.close", tooltip="Back to sign-in"),
     ]
 
+    def __init__(self, staff: bool = False) -> None:
+        super().__init__()
+        self.staff = staff
+
     def compose(self) -> ComposeResult:
         j = self.app.database.jurisdiction  # type: ignore[attr-defined]
+        if self.staff:
+            text = (
+                "Passwords are not sent by email. Staff and inspectors: ask the "
+                f"{j.division}'s administrator to reset your password."
+            )
+        else:
+            text = (
+                f"Passwords are not sent by email. Ask the {j.division} for a new PIN:\n"
+                f"  email  {j.email}\n  phone  {j.phone}\n"
+                "Sign in with the new PIN and you will be asked to choose a new password."
+            )
         with Vertical(id="forgot", classes="dialog"):
             yield Static("Forgot your password?", classes="title")
+            yield Static(inert(text, multiline=True))
+            yield Button("Close", id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss()
+
+
+class PrivacyNoteScreen(PortalModal[None]):
+    """The guide's privacy note and who may sign in, in full (one line of it is on the
+    sign-in screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "dismiss", "Close", id="privacy.close", tooltip="Back to sign-in"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        j = self.app.database.jurisdiction  # type: ignore[attr-defined]
+        with Vertical(id="privacy-note", classes="dialog"):
+            yield Static("Privacy note and disclaimer", classes="title")
             yield Static(
                 inert(
-                    f"Passwords are not sent by email. Ask the {j.division} for a new PIN:\n"
-                    f"  email  {j.email}\n  phone  {j.phone}\n"
-                    "Sign in with the new PIN and you will be asked to choose a new password.",
+                    f"Your privacy is important to the {j.name}. We ask for the minimum amount "
+                    "of information required to establish an account. Email information will "
+                    f"be used for city purposes only. Please contact us at {j.phone} with any "
+                    "questions. Accounts with invalid contact information may be disabled.\n\n"
+                    "Contractor Login is restricted to contractors with a valid license "
+                    "through the California State License Board. Contractors must register "
+                    f"with the {j.division} in person to obtain a log-in. For your first "
+                    f"log-in you need a PIN issued by the {j.name}: email {j.email} to "
+                    "request it.",
                     multiline=True,
                 )
             )
@@ -127,6 +169,34 @@ class SetPasswordScreen(PortalModal[bool]):
         self.dismiss(False)
 
 
+class CompanyPicker(OptionList):
+    """The companies matching the Company field; Up on the first one goes back to the field."""
+
+    def action_cursor_up(self) -> None:
+        if not self.highlighted:  # the first option (or none): back to typing
+            self.screen.query_one("#name", Input).focus()
+            return
+        super().action_cursor_up()
+
+
+CONTRACTOR_WORDS = {
+    "title": "Contractor Login",
+    "intro": "LOG IN BELOW TO ENTER THE CONTRACTOR PORTAL. Contractor Login is restricted to "
+    "contractors with a valid license through the California State License Board.",
+    "name": "Company:",
+    "placeholder": "type any part of your company's name",
+    "secret": "Password (first time: your PIN):",
+}
+STAFF_WORDS = {
+    "title": "Staff / Inspector Login",
+    "intro": "LOG IN BELOW TO ENTER THE STAFF PORTAL. For the Building Division's staff and "
+    "inspectors: sign in with your user name and password.",
+    "name": "User name:",
+    "placeholder": "your user name",
+    "secret": "Password:",
+}
+
+
 class LoginScreen(Screen[Any]):
     """Contractor Login, with a switch to staff/inspector sign-in."""
 
@@ -135,15 +205,35 @@ class LoginScreen(Screen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "app.menu", "Menu", id="nav.menu", tooltip="Every key of this screen"),
         Binding(
-            "f9", "forgot", "Forgot password?", id="login.forgot", tooltip="How to get a new PIN"
+            "f9",
+            "forgot",
+            "Forgot password?",
+            id="login.forgot",
+            tooltip="How to get a new password",
+        ),
+        Binding(
+            "f2",
+            "privacy",
+            "Privacy",
+            id="login.privacy",
+            tooltip="The privacy note and disclaimer",
         ),
         Binding(
             "f8",
             "toggle_staff",
             "Staff sign-in",
             id="login.staff",
-            tooltip="Switch between contractor and staff/inspector sign-in",
+            tooltip="Switch to the staff/inspector sign-in",
         ),
+        Binding(
+            "f8",
+            "toggle_contractor",
+            "Contractor sign-in",
+            id="login.contractor",
+            tooltip="Switch back to the contractor sign-in",
+        ),
+        # Priority: the scrolling form would take Down for itself once the list is shown.
+        Binding("down", "open_picker", "Companies", show=False, id="login.picker", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave the portal"),
     ]
 
@@ -151,25 +241,33 @@ class LoginScreen(Screen[Any]):
         super().__init__()
         self.staff_mode = False
         self._failure_shown = False
+        self._reason: str | None = None
+        self._matches: list[str] = []
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
+        words = CONTRACTOR_WORDS
         yield PortalHeader(app.jurisdiction_name, None)
-        with VerticalScroll(id="login"):
-            yield Static("Contractor Login", id="login-title", classes="title")
-            yield Static(
-                "LOG IN BELOW TO ENTER THE CONTRACTOR PORTAL. Contractor Login is restricted to "
-                "contractors with a valid license through the California State License Board.",
-                id="login-intro",
-            )
-            yield Label("Company:", id="name-label")
-            yield SafeInput(placeholder="type to find your company", id="name", max_length=120)
-            yield Label("Password (first time: your PIN):", id="secret-label")
+        # Not focusable itself: Tab and Shift+Tab only ever land on a field or a button.
+        login = VerticalScroll(id="login", can_focus=False)
+        with login:
+            yield Static(words["title"], id="login-title", classes="title")
+            yield Static(words["intro"], id="login-intro")
+            yield Label(words["name"], id="name-label")
+            yield SafeInput(placeholder=words["placeholder"], id="name", max_length=120)
+            yield Label(words["secret"], id="secret-label")
             yield SafeInput(password=True, id="secret", max_length=128)
             yield Static("", id="login-error", classes="error")
             with Horizontal(id="login-buttons"):
                 yield Button("LOGIN", id="login-button", variant="primary")
                 yield Button("Forgot your password?", id="forgot-button")
+            yield Static(
+                inert(
+                    f"Your privacy is important to the {app.jurisdiction_name}. "
+                    "F2: privacy note and disclaimer."
+                ),
+                id="privacy",
+            )
             if app.demo:
                 yield Static(self._demo_credentials(), id="demo-credentials")
         yield FormFooter()
@@ -183,6 +281,47 @@ class LoginScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        if self._reason is not None:
+            self.show_reason(self._reason)
+
+    # ------------------------------------------------------------------ the message line
+
+    def show_reason(self, reason: str) -> None:
+        """Why the last session ended (idle, disabled), on the message line until the next
+        key; the form is emptied first (see :meth:`reset`)."""
+        self._reason = reason
+        if self.is_mounted:
+            self.reset()
+            self._reason = reason
+            self.query_one("#login-error", Static).update(inert(reason))
+
+    def reset(self) -> None:
+        """The form as the next visitor should find it: contractor sign-in, both fields
+        empty, no company list, no message, the company field focused."""
+        if self.staff_mode:
+            self._switch(staff=False)
+        for field in self.query(Input).results(Input):
+            with field.prevent(Input.Changed):
+                field.value = ""
+        picker = self._picker()
+        if picker is not None:
+            picker.display = False
+        self._failure_shown = False
+        self._reason = None
+        self.query_one("#login-error", Static).update("")
+        self.query_one("#name", Input).focus()
+
+    def on_key(self, _event: events.Key) -> None:
+        self._clear_reason()
+
+    @on(Input.Changed)
+    def _typed(self) -> None:  # typed keys stop at the field: they never reach on_key
+        self._clear_reason()
+
+    def _clear_reason(self) -> None:
+        if self._reason is not None:
+            self._reason = None
+            self.query_one("#login-error", Static).update("")
 
     # ------------------------------------------------------------------ company picker
 
@@ -192,12 +331,14 @@ class LoginScreen(Screen[Any]):
             return
         self._lookup(event.value)
 
-    def _lookup(self, prefix: str) -> None:
+    def _lookup(self, prefix: str, *, open_list: bool = False) -> None:
+        """Look up the companies matching ``prefix``; ``open_list``: also when it is empty
+        (Down opens the list), and move into the list once it is shown."""
         app: Any = self.app
         wanted = prefix.strip()
 
         def find() -> list[str]:
-            if not wanted:
+            if not wanted and not open_list:
                 return []
             db = app.database  # waits while it opens
             from etrakit_tui.domain import auth
@@ -209,7 +350,7 @@ class LoginScreen(Screen[Any]):
         run_service(
             self,
             find,
-            on_done=lambda names: self._show_matches(prefix, names),
+            on_done=lambda names: self._show_matches(prefix, names, open_list=open_list),
             on_error=lambda exc: self.show_failure(app.message_for(exc)),
             group="picker",
         )
@@ -219,7 +360,7 @@ class LoginScreen(Screen[Any]):
         self.query_one("#login-error", Static).update(inert(message))
         self._failure_shown = True
 
-    def _show_matches(self, prefix: str, names: list[str]) -> None:
+    def _show_matches(self, prefix: str, names: list[str], *, open_list: bool = False) -> None:
         if self._failure_shown:  # the database answered again
             self._failure_shown = False
             self.query_one("#login-error", Static).update("")
@@ -231,15 +372,30 @@ class LoginScreen(Screen[Any]):
             if not names:
                 return
             # Mounted on first use: the sign-in screen draws faster without it.
-            picker = OptionList(*options, id="picker")
+            picker = CompanyPicker(*options, id="picker")
             self.query_one("#login", VerticalScroll).mount(picker, after="#name")
         else:
             picker.clear_options()
             picker.add_options(options)
         self._matches = names
         exact = len(names) == 1 and names[0].casefold() == prefix.strip().casefold()
-        picker.display = bool(names) and not exact
+        picker.display = bool(names) and (open_list or not exact)
         picker.styles.height = min(len(names), PICKER_ROWS) + 2  # rows + its border
+        if open_list and picker.display:
+            self._into_picker(picker)
+
+    def _into_picker(self, picker: OptionList) -> None:
+        picker.highlighted = 0
+        picker.focus()
+
+    def action_open_picker(self) -> None:
+        """Down in the company field: into the list (opened with what is typed, or with the
+        first companies by name when nothing is)."""
+        picker = self._picker()
+        if picker is not None and picker.display and picker.option_count:
+            self._into_picker(picker)
+        else:
+            self._lookup(self.query_one("#name", Input).value, open_list=True)
 
     def _picker(self) -> OptionList | None:
         """The company list under the name field, once it has been needed."""
@@ -259,8 +415,7 @@ class LoginScreen(Screen[Any]):
     def _name_done(self) -> None:
         picker = self._picker()
         if picker is not None and picker.display and picker.option_count:
-            picker.highlighted = 0
-            picker.focus()
+            self._into_picker(picker)
         else:
             self.query_one("#secret", Input).focus()
 
@@ -319,12 +474,17 @@ class LoginScreen(Screen[Any]):
         from etrakit_tui.tui.navigation import home_for
 
         app: Any = self.app
+        self.reset()  # under the session's screens, nothing of this sign-in is left for the next
         app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))
 
     # ------------------------------------------------------------------ other actions
 
     def action_forgot(self) -> None:
-        self._when_ready(lambda: self.app.push_screen(ForgotPasswordScreen()))
+        staff = self.staff_mode
+        self._when_ready(lambda: self.app.push_screen(ForgotPasswordScreen(staff)))
+
+    def action_privacy(self) -> None:
+        self._when_ready(lambda: self.app.push_screen(PrivacyNoteScreen()))
 
     def _when_ready(self, then: Callable[[], object]) -> None:
         """Run ``then`` on the UI thread once the app's database (and the jurisdiction's
@@ -348,17 +508,35 @@ class LoginScreen(Screen[Any]):
     def _forgot_button(self) -> None:
         self.action_forgot()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_staff":
+            return not self.staff_mode
+        if action == "toggle_contractor":
+            return self.staff_mode
+        if action == "open_picker":
+            return not self.staff_mode and getattr(self.focused, "id", None) == "name"
+        return True
+
     def action_toggle_staff(self) -> None:
-        self.staff_mode = not self.staff_mode
-        title = "Staff / Inspector Login" if self.staff_mode else "Contractor Login"
-        self.query_one("#login-title", Static).update(title)
-        self.query_one("#name-label", Label).update("User name:" if self.staff_mode else "Company:")
-        self.query_one("#secret-label", Label).update(
-            "Password:" if self.staff_mode else "Password (first time: your PIN):"
-        )
+        self._switch(staff=True)
+
+    def action_toggle_contractor(self) -> None:
+        self._switch(staff=False)
+
+    def _switch(self, *, staff: bool) -> None:
+        """Contractor or staff/inspector sign-in: the words, the keys, an empty name."""
+        self.staff_mode = staff
+        words = STAFF_WORDS if staff else CONTRACTOR_WORDS
+        self.query_one("#login-title", Static).update(words["title"])
+        self.query_one("#login-intro", Static).update(words["intro"])
+        self.query_one("#name-label", Label).update(words["name"])
+        self.query_one("#secret-label", Label).update(words["secret"])
         picker = self._picker()
         if picker is not None:
             picker.display = False
         field = self.query_one("#name", Input)
-        field.value = ""
+        field.placeholder = words["placeholder"]
+        with field.prevent(Input.Changed):
+            field.value = ""
         field.focus()
+        self.refresh_bindings()
