@@ -90,7 +90,13 @@ async def add(pilot: Pilot[Any], type_words: str, day: str | None, period: str |
         await choose(pilot, "requested_date", day)
     if period:
         await choose(pilot, "period", period)
+    await press_add(pilot)
+
+
+async def press_add(pilot: Pilot[Any]) -> None:
+    """F8 (Add Inspection), and wait for the domain's check of the row."""
     await pilot.press("f8")
+    await until(pilot, lambda: not getattr(pilot.app.screen, "adding", False), "the check")
 
 
 async def confirm_refused(pilot: Pilot[Any], name: str) -> str:
@@ -156,7 +162,7 @@ async def test_form_rules_and_refusals_at_their_fields(tmp_path: Path, clock: Fi
 
         # A type already requested (open) on the permit: chosen from the opened list.
         await choose_from_list(pilot, "inspection_type", "FINAL")
-        await pilot.press("f8")
+        await press_add(pilot)
         assert field_error(pilot, "inspection_type") == (
             "A FINAL inspection is already requested for Thu 11/19/2026 AM."
         )
@@ -235,18 +241,18 @@ async def test_full_slot_names_the_next_free_one_then_that_one_is_accepted(
     before = inspection_count(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form(pilot, CITY, "A1806-065")
-        await add(pilot, "RESTROOM", "Thu 11/19/2026", "AM")
-        assert request_list(app) == [["1", "RESTROOM", "Thu 11/19/2026", "AM"]]
-        assert "Inspections to request: 1" in flat(pilot)
-
-        message = await confirm_refused(pilot, "requested_date")
-        assert message == "The AM slot on Thu 11/19/2026 is full; next free: Thu 11/19/2026 PM."
+        await add(pilot, "RESTROOM", "Thu 11/19/2026", "AM")  # refused at once, at the row
+        assert field_error(pilot, "requested_date") == (
+            "The AM slot on Thu 11/19/2026 is full; next free: Thu 11/19/2026 PM."
+        )
         assert "Error: The AM slot on Thu 11/19/2026 is full" in flat(pilot)
+        assert request_list(app) == [] and "Inspections to request: none yet" in flat(pilot)
+        kept = [field(pilot, n).value for n in ("inspection_type", "requested_date", "period")]
+        assert kept == ["RESTROOM", date(2026, 11, 19), "AM"], kept  # still there, to change
         assert inspection_count(db) == before
 
-        await pilot.press("f9")  # remove it, and take the slot the message names
-        assert request_list(app) == []
-        await add(pilot, "RESTROOM", None, "PM")
+        await choose(pilot, "period", "PM")  # take the slot the message names
+        await press_add(pilot)
         assert request_list(app) == [["1", "RESTROOM", "Thu 11/19/2026", "PM"]]
         # Markup-looking text is data: stored and shown literally.
         await paste_into(pilot, "notes", MARKUP)

@@ -130,6 +130,7 @@ class InspectionRequestScreen(PortalScreen):
         self.items: list[RequestedItem] = []
         self.types: dict[str, InspectionTypeOption] = {}
         self.sending = False
+        self.adding = False
 
     # ------------------------------------------------------------------ layout
 
@@ -235,7 +236,11 @@ class InspectionRequestScreen(PortalScreen):
         self._field("inspection_type").set_error(option.reason if option else None)
 
     def action_add_inspection(self) -> None:
-        """Add the chosen type/date/period to the request list."""
+        """Add the chosen type/date/period to the request list, once the domain has checked
+        it against the rules a request must pass (the type twice on the list, a full slot):
+        a refusal is said at its field and the choice stays as it was, to be changed."""
+        if self.adding:
+            return
         for name in ("inspection_type", "requested_date", "period"):
             self._field(name).set_error(None)
         code, day, period = (
@@ -255,10 +260,30 @@ class InspectionRequestScreen(PortalScreen):
             show_errors(self, {k: v for k, v in missing.items() if v})
             return
         assert isinstance(day, date)
-        self.items.append(RequestedItem(str(code), day, str(period)))
+        item = RequestedItem(str(code), day, str(period))
+        self.adding = True
+        self.call_service(
+            inspections.check_request_item,
+            self.database,
+            self.actor,
+            self.number,
+            list(self.items),
+            item,
+            on_done=lambda _: self._added(item),
+            on_error=self._add_refused,
+            group="request-add",
+        )
+
+    def _added(self, item: RequestedItem) -> None:
+        self.adding = False
+        self.items.append(item)
         self._show_items()
         self._select("inspection_type").clear()
         self._field("inspection_type").focus_control()
+
+    def _add_refused(self, exc: Exception) -> None:
+        self.adding = False
+        self._show_refusal(exc)
 
     def action_remove_inspection(self) -> None:
         """Remove the highlighted inspection from the request list."""
@@ -327,6 +352,10 @@ class InspectionRequestScreen(PortalScreen):
 
     def _refused(self, exc: Exception) -> None:
         self.sending = False
+        self._show_refusal(exc)
+
+    def _show_refusal(self, exc: Exception) -> None:
+        """A domain refusal at the field it concerns; the rest on the form's message line."""
         if isinstance(exc, ValidationFailed):
             errors = dict(exc.errors)
         elif isinstance(exc, RuleViolation):
