@@ -81,12 +81,17 @@ async def test_dashboard_shows_the_guides_records_with_counts(
         assert first[2:4] == ["ACCESSIBILITY", "ACTIVE"]
         assert first[5:] == ["Request", "$0.00"]
         assert "Request" in text and "$0.00" in text
-        # My Active Inspections: its FINAL, with the date and AM/PM.
+        # My Active Inspections: its FINAL, with the date and AM/PM, and where each stands
+        # (the guide: active once an inspector's name has been assigned), at 80 columns.
         inspection = row_text(app, "active-inspections", 0)
         assert inspection[0] == "A1806-065"
-        assert inspection[4] == "FINAL"
-        assert inspection[5] == "11/19/2026 AM"
-        assert "11/19/2026 AM" in text
+        assert inspection[3:6] == ["FINAL", "11/19/2026 AM", "Scheduled: RAY DELGADO"]
+        assert "11/19/2026 AM Scheduled: RAY DELGADO" in text
+        states = [row.state for row in expected.active_inspections.items]
+        assert states == ["Scheduled: RAY DELGADO", "Requested", "Requested"]
+        for i, state in enumerate(states):
+            assert row_text(app, "active-inspections", i)[5] == state
+        assert text.count(" Requested ") == 2
         # My Expired Permits: B1906-174, expired 12/22/2019.
         expired = row_text(app, "expired-permits", 0)
         assert expired[0] == "B1906-174"

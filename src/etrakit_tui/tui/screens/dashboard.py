@@ -57,9 +57,10 @@ ACTIVE_INSPECTION_COLUMNS = [
     PagedColumn("REC NO"),
     PagedColumn("REC TYPE"),
     PagedColumn("REC STATUS"),
-    PagedColumn("ADDRESS", max_width=15),
     PagedColumn("INSPECTION", max_width=16),
     PagedColumn("DATE"),
+    PagedColumn("STATE", max_width=28),
+    PagedColumn("ADDRESS", max_width=15),  # last: the state matters more at 80 columns
 ]
 EXPIRED_PERMIT_COLUMNS = [
     PagedColumn("PERMIT NO."),
@@ -93,14 +94,16 @@ def active_permit_cells(row: ActivePermitRow) -> list[Text]:
 
 
 def active_inspection_cells(row: ActiveInspectionRow) -> list[Text]:
-    """A *My Active Inspections* row; the date says AM or PM."""
+    """A *My Active Inspections* row; the date says AM or PM, the state whether an
+    inspector has been assigned (Requested / Scheduled: <inspector>)."""
     return [
         inert_text(row.record_no),
         inert_text(row.record_type),
         inert_text(row.record_status),
-        inert_text(row.address),
         inert_text(row.inspection_type),
         inert_text(f"{format_date(row.date)} {row.period}"),
+        inert_text(row.state),
+        inert_text(row.address),
     ]
 
 
