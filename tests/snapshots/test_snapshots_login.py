@@ -47,7 +47,7 @@ def test_login_staff_and_forgot_password(
 ) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await _login_ready(pilot)
-        await pilot.press("f8", "f1")
+        await pilot.press("f8", "f9")
         await until(
             pilot,
             lambda: type(pilot.app.screen).__name__ == "ForgotPasswordScreen",

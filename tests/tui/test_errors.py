@@ -139,7 +139,6 @@ async def test_a_worker_meeting_an_unreachable_database_shows_the_line_and_goes_
 class Crashing(EtrakitApp):
     """The portal with one key whose handler fails unexpectedly (a bug, provoked)."""
 
-    CSS_PATH = str(Path(inspect.getfile(EtrakitApp)).with_name("app.tcss"))
     BINDINGS = [*EtrakitApp.BINDINGS, Binding("f12", "boom", priority=True)]
 
     def action_boom(self) -> None:
@@ -164,14 +163,10 @@ async def test_an_unexpected_error_in_a_handler_ends_the_portal_with_status_1(
 
 CHILD_SCRIPT = textwrap.dedent(
     """
-    import inspect
-    from pathlib import Path
-
     import etrakit_tui.tui.app as appmod
     from textual.binding import Binding
 
     class Crashing(appmod.EtrakitApp):
-        CSS_PATH = str(Path(inspect.getfile(appmod.EtrakitApp)).with_name("app.tcss"))
         BINDINGS = [*appmod.EtrakitApp.BINDINGS, Binding("f12", "boom", priority=True)]
 
         def action_boom(self):
