@@ -19,6 +19,7 @@ from etrakit_tui.domain.db import FixedClock
 from etrakit_tui.tui import navigation
 from etrakit_tui.tui.navigation import Destination
 from etrakit_tui.tui.screens.menu import MenuScreen
+from etrakit_tui.tui.screens.staff import OPERATIONS
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.test_navigation import on_destination, sign_in_as
 
@@ -63,6 +64,31 @@ def test_the_menu_screen_at_80x24(
         await pilot.press("f1")
         await until(pilot, lambda: isinstance(pilot.app.screen, MenuScreen), "the Menu")
         await pilot.pause()
+
+    app = make_demo_app(tmp_path, clock)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+DESK = list(OPERATIONS)
+
+
+@pytest.mark.parametrize("operation", DESK, ids=[op[3] for op in DESK])
+def test_every_staff_desk_screen_at_80x24(
+    snap_compare: SnapCompare,
+    tmp_path: Path,
+    clock: FixedClock,
+    operation: tuple[str, str, str, str, str],
+) -> None:
+    """The staff desk's own screens, each opened by its desk key (the desk's list of
+    operations is data too: a new one gets its picture)."""
+    key, _label, _words, _module, screen = operation
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await sign_in_as(pilot, ActorKind.STAFF)
+        await _settled(pilot)
+        await pilot.press(key)
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == screen, screen)
+        await _settled(pilot)
 
     app = make_demo_app(tmp_path, clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
