@@ -18,6 +18,7 @@ from pathlib import Path
 
 import platformdirs
 
+from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.filenames import numbered, safe_filename
 
 MAX_COPIES = 999
@@ -25,8 +26,9 @@ MAX_COPIES = 999
 FILE_MODE = 0o600
 
 
-class SaveRefused(Exception):
-    """Nothing was written; ``str()`` says why, for the user."""
+class SaveRefused(EtrakitError):
+    """Nothing was written; ``str()`` says why, for the user (an :class:`EtrakitError`, so
+    the one worker helper hands it to the screen like a domain refusal)."""
 
 
 def downloads_dir() -> Path:

@@ -30,11 +30,12 @@ from etrakit_tui.domain import permits
 from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.readmodels import AttachmentRow
-from etrakit_tui.tui.downloads import SaveRefused, save_download
+from etrakit_tui.tui.downloads import save_download
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.route_visit import kick_mailer
 from etrakit_tui.tui.widgets.cell_image import PictureError, half_block_picture, shade_picture
+from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
     from etrakit_tui.tui.app import EtrakitApp
@@ -194,16 +195,13 @@ class AttachmentViewer(PortalModal[None]):
         cols, rows = max(self.app.size.width - 6, 10), max(self.app.size.height - 7, 4)
         database, ident, shades = portal.database, self.row.attachment_id, portal.no_color
 
-        def load() -> None:
-            try:
-                _, content_type, data = permits.attachment_content(database, actor, ident)
-                kind, shown = render_attachment(content_type, data, cols, rows, shades)
-            except Exception as exc:  # shown in words, never swallowed
-                self.app.call_from_thread(self._failed, exc)
-                return
-            self.app.call_from_thread(self._show, data, kind, shown)
+        def load() -> tuple[bytes, str, Text | str]:
+            _, content_type, data = permits.attachment_content(database, actor, ident)
+            return (data, *render_attachment(content_type, data, cols, rows, shades))
 
-        self.run_worker(load, thread=True, group="attachment", exit_on_error=False)
+        run_service(
+            self, load, on_done=lambda got: self._show(*got), on_error=self._failed, group="load"
+        )
 
     def hint(self) -> str:
         """The keys that take the file somewhere, as the note says them."""
@@ -230,9 +228,8 @@ class AttachmentViewer(PortalModal[None]):
         if self.save_first:
             self.action_save()
 
-    def _failed(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, EtrakitError) else "The file could not be loaded."
-        self.query_one("#viewer-content", Static).update(inert(message))
+    def _failed(self, exc: EtrakitError) -> None:
+        self.query_one("#viewer-content", Static).update(inert(str(exc)))
 
     # ------------------------------------------------------------------ save (locally)
 
@@ -246,18 +243,13 @@ class AttachmentViewer(PortalModal[None]):
         self.save_first = False
         name, data = self.row.filename, self.data
 
-        def write() -> None:
-            try:
-                written = save_download(name, data)
-            except SaveRefused as exc:
-                self.app.call_from_thread(self._note, str(exc))
-                return
-            except Exception:  # the file system failed in a way not foreseen: say so
-                self.app.call_from_thread(self._note, "The file could not be saved.")
-                return
-            self.app.call_from_thread(self._note, f"Saved to {written}")
-
-        self.run_worker(write, thread=True, group="save", exit_on_error=False)
+        run_service(
+            self,
+            lambda: save_download(name, data),  # every file-system failure: a SaveRefused
+            on_done=lambda written: self._note(f"Saved to {written}"),
+            on_error=lambda exc: self._note(str(exc)),
+            group="save",
+        )
 
     def action_no_save(self) -> None:
         tail = " Press e to email it to your company." if _may_email(self) else ""
@@ -274,19 +266,15 @@ class AttachmentViewer(PortalModal[None]):
         self._note("Queuing the email...")
         database, ident = portal.database, self.row.attachment_id
 
-        def queue() -> None:
-            try:
-                to = permits.email_attachment(database, actor, ident)
-            except EtrakitError as exc:
-                self.app.call_from_thread(self._emailed, str(exc), False)
-                return
-            except Exception:
-                self.app.call_from_thread(self._emailed, "The email could not be queued.", False)
-                return
-            message = f"Queued for email to {to}. It is sent within a few minutes."
-            self.app.call_from_thread(self._emailed, message, True)
-
-        self.run_worker(queue, thread=True, group="email", exit_on_error=False)
+        run_service(
+            self,
+            lambda: permits.email_attachment(database, actor, ident),
+            on_done=lambda to: self._emailed(
+                f"Queued for email to {to}. It is sent within a few minutes.", True
+            ),
+            on_error=lambda exc: self._emailed(str(exc), False),
+            group="email",
+        )
 
     def _emailed(self, message: str, queued: bool) -> None:
         self.emailing = False
