@@ -48,7 +48,7 @@ async def signed_in(pilot: Pilot[Any], name: str, password: str) -> EtrakitApp:
     app = portal(pilot)
     await on_screen(pilot, "LoginScreen")
     result = auth.sign_in_company(app.database, name, password)
-    app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))
+    app.signed_in(result.actor, result.display_name, home_for(result.actor.kind), result.theme)
     await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
     return app
 

@@ -53,7 +53,7 @@ async def enter_as(pilot: Pilot[Any], signed: auth.SignInResult) -> None:
     app = pilot.app
     assert isinstance(app, EtrakitApp)
     await until(pilot, lambda: type(app.screen).__name__ == "LoginScreen", "the sign-in screen")
-    app.signed_in(signed.actor, signed.display_name, home_for(signed.actor.kind))
+    app.signed_in(signed.actor, signed.display_name, home_for(signed.actor.kind), signed.theme)
     await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
 
 

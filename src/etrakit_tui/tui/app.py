@@ -287,7 +287,7 @@ class EtrakitApp(App[None]):
     ) -> None:
         """Called by the sign-in screen: ``home`` (default: the kind's home from the
         navigation registry) becomes the base of the signed-in screens.
-        ``account_theme``: the sign-in's ``theme`` (``None``: read from the database)."""
+        ``account_theme``: the sign-in's ``theme`` (``None``: the account kept none)."""
         from etrakit_tui.tui import navigation, theme
 
         self.actor = actor

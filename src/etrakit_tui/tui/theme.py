@@ -131,28 +131,11 @@ def _not_saved(app: App[Any], actor: Actor, exc: Exception) -> None:
 
 
 def signed_in(app: App[Any], actor: Actor, name: str | None = None) -> None:
-    """``actor`` has signed in: show their account's theme ``name`` (as the sign-in read it;
-    ``None``: read it from the database in a thread worker). An account that has kept no
-    theme goes on in this session's theme."""
+    """``actor`` has signed in: show their account's theme ``name``, as the sign-in read it
+    (``SignInResult.theme``; ``None``: the account has kept none, and goes on in this
+    session's theme)."""
     install(app)
-    if name is None:
-        app.run_worker(
-            partial(_load, app, actor), thread=True, group="theme-load", exit_on_error=False
-        )
-        return
     _apply(app, actor, name)
-
-
-def _load(app: App[Any], actor: Actor) -> None:
-    from etrakit_tui.domain import profile
-
-    try:
-        database: Database = app.database  # type: ignore[attr-defined]
-        name = profile.account_theme(database, actor)
-    except Exception as exc:  # the session goes on in its current theme
-        app.call_from_thread(_not_saved, app, actor, exc)
-        return
-    app.call_from_thread(_apply, app, actor, name)
 
 
 def _apply(app: App[Any], actor: Actor, name: str | None) -> None:

@@ -475,7 +475,7 @@ class LoginScreen(Screen[Any]):
 
         app: Any = self.app
         self.reset()  # under the session's screens, nothing of this sign-in is left for the next
-        app.signed_in(result.actor, result.display_name, home_for(result.actor.kind))
+        app.signed_in(result.actor, result.display_name, home_for(result.actor.kind), result.theme)
 
     # ------------------------------------------------------------------ other actions
 
