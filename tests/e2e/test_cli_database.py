@@ -120,6 +120,23 @@ def first_row(path: Path, sql: str, *params: object) -> tuple[object, ...]:
 # --------------------------------------------------------------------------- every command
 
 
+def serve_ssh(place: Place, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """``etrakit-tui <args> --port P --host-key K`` started in ``place``, once it serves (or
+    has ended); its output goes to the returned log file."""
+    argv = [str(SCRIPT), *args, "--port", str(free_port())]
+    argv += ["--host-key", str(place.root / "host_key")]
+    log = place.root / "serve-ssh.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(argv, stdout=out, stderr=out, env=place.env(), cwd=place.work)
+    if not wait_until(
+        lambda: server.poll() is not None or "serving the portal" in log.read_text(), 90
+    ):
+        server.kill()
+        server.wait(timeout=30)
+        pytest.fail(log.read_text())
+    return server, log
+
+
 def test_every_command_acts_on_the_chosen_database(place: Place) -> None:
     """Each command once, through the console script, on the chosen database: the effect
     is in that database (and its audit log), and the default file never appears."""
@@ -184,16 +201,8 @@ def test_serve_ssh_and_the_portal_use_the_root_database(place: Place) -> None:
     """``serve-ssh``, ``ssh-shell`` and the portal itself with a root ``--db``: they start
     on the chosen database, and the default file (which they would create) never appears."""
     ok(place.run("--db", place.url, "db", "upgrade"))
-    port = free_port()
-    argv = [str(SCRIPT), "--db", place.url, "serve-ssh", "--port", str(port)]
-    argv += ["--host-key", str(place.root / "host_key")]
-    log = place.root / "serve-ssh.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(argv, stdout=out, stderr=out, env=place.env(), cwd=place.work)
+    server, log = serve_ssh(place, "--db", place.url, "serve-ssh")
     try:
-        assert wait_until(
-            lambda: server.poll() is not None or "serving the portal" in log.read_text(), 90
-        ), log.read_text()
         assert server.poll() is None, log.read_text()
     finally:
         server.send_signal(signal.SIGTERM)
@@ -487,15 +496,8 @@ def test_the_demo_leaves_no_temporary_folder(place: Place, ending: str) -> None:
 
 def test_serve_ssh_demo_removes_its_city_when_it_stops(place: Place) -> None:
     tmp = place.root / "tmp"
-    argv = [str(SCRIPT), "serve-ssh", "--demo", "--port", str(free_port())]
-    argv += ["--host-key", str(place.root / "host_key")]
-    log = place.root / "serve-ssh.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(argv, stdout=out, stderr=out, env=place.env(), cwd=place.work)
+    server, _log = serve_ssh(place, "serve-ssh", "--demo")
     try:
-        assert wait_until(
-            lambda: server.poll() is not None or "serving the portal" in log.read_text(), 90
-        ), log.read_text()
         assert len(list(tmp.glob("etrakit-demo-*"))) == 1
     finally:
         server.send_signal(signal.SIGTERM)
