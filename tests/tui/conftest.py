@@ -159,3 +159,58 @@ async def sign_in(pilot: Pilot[object], company: str, password: str) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: app.actor is not None, f"{company} to be signed in")
     await until(pilot, lambda: app.screen is app.home_screen, "the home screen")
+
+
+def palette_prompts(app: object) -> list[str]:
+    """The command palette's options, as plain strings (the palette must be the screen)."""
+    from textual.widgets import OptionList
+
+    options = app.screen.query_one(OptionList)  # type: ignore[attr-defined]
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def _palette_searching(app: object) -> bool:
+    from textual.command import CommandPalette
+    from textual.worker import WorkerState
+
+    group = CommandPalette._GATHER_COMMANDS_GROUP
+    return any(
+        w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        for w in app.workers  # type: ignore[attr-defined]
+    )
+
+
+def palette_searched(app: object, typed: str) -> bool:
+    """The palette holds ``typed`` and its search for it has ended (its options are final)."""
+    from textual.widgets import Input
+
+    return bool(app.screen.query_one(Input).value == typed) and not _palette_searching(app)  # type: ignore[attr-defined]
+
+
+async def palette_choose(pilot: Pilot[object], typed: str, wanted: str) -> None:
+    """Open the command palette (Ctrl+P), type ``typed`` and run the command whose prompt
+    holds ``wanted``, by keys. Waits for the search of the whole typed text to end first:
+    options of an earlier, shorter query are replaced (and re-ordered) when it does, so
+    counting Down presses against them picked another command now and then."""
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await type_text(pilot, typed)
+    await until(
+        pilot,
+        lambda: palette_searched(app, typed) and any(wanted in p for p in palette_prompts(app)),
+        f"{wanted} in the palette",
+    )
+    options = app.screen.query_one(OptionList)
+    for _ in range(options.option_count):
+        await pilot.press("down")
+        highlighted = options.highlighted
+        if highlighted is not None and wanted in palette_prompts(app)[highlighted]:
+            break
+    else:
+        raise AssertionError(f"Down never reached {wanted}: {palette_prompts(app)}")
+    await pilot.press("enter")
+    await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette to close")

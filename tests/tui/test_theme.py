@@ -10,15 +10,20 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
-from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.models import Company, StaffUser
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
-from tests.tui.conftest import make_demo_app, open_demo_copy, sign_in, type_text, until
+from tests.tui.conftest import (
+    make_demo_app,
+    open_demo_copy,
+    palette_choose,
+    sign_in,
+    until,
+)
 from tests.tui.forms_support import focus_by_id
 
 CITY = ("CITY OF HEMET", "hemetdemo1")
@@ -56,19 +61,7 @@ def company_theme(db: Database, name: str) -> str | None:
 
 async def palette_theme(pilot: Pilot[Any], title: str) -> None:
     """Choose ``title`` (``Sunlight theme``) in the command palette, by keys."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-    await type_text(pilot, title)
-
-    def prompts() -> list[str]:
-        options = app.screen.query_one(OptionList)
-        return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-
-    await until(pilot, lambda: any(title in p for p in prompts()), f"{title} in the palette")
-    index = next(i for i, p in enumerate(prompts()) if title in p)
-    await pilot.press(*["down"] * (index + 1), "enter")
-    await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette to close")
+    await palette_choose(pilot, title, title)
 
 
 async def theme_looked_up(pilot: Pilot[Any]) -> None:
