@@ -35,8 +35,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import text
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.db import Database, FixedClock, make_engine
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
 from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 from tests.support.pgserver import PgServer, find_bindir
 
@@ -44,14 +44,15 @@ BENCH_NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
 """Wednesday 10:00 in Hemet: the clock of every generation and every measurement."""
 
 SEED = 1
-DOMAIN = Path(__file__).resolve().parent.parent / "src" / "etrakit_tui" / "domain"
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "etrakit_tui"
 GENERATOR_SOURCES = (
-    "bulk.py",
-    "citybuilder.py",
-    "citygen.py",
-    "demo.py",
-    "catalog.py",
-    "models.py",
+    "democity/bulk.py",
+    "democity/citybuilder.py",
+    "democity/citygen.py",
+    "democity/demo.py",
+    "democity/rows.py",
+    "domain/permits/catalog.py",
+    "domain/store/models.py",
 )
 
 Log = Callable[[str], None]
@@ -64,8 +65,8 @@ def log_stderr(message: str) -> None:
 def fingerprint() -> str:
     """Ten hex digits naming the generator and schema version."""
     digest = hashlib.sha256()
-    paths = [DOMAIN / name for name in GENERATOR_SOURCES]
-    paths += sorted((DOMAIN / "migrations" / "versions").glob("*.py"))
+    paths = [PACKAGE / name for name in GENERATOR_SOURCES]
+    paths += sorted((PACKAGE / "domain" / "store" / "migrations" / "versions").glob("*.py"))
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -108,9 +109,9 @@ class BenchData:
 
 def _build(url: str, permits: int, seed: int, log: Log, label: str) -> dict[str, Any]:
     """Migrate, build the demo city, add the bulk permits; return the meta to cache."""
-    from etrakit_tui.domain.bulk import generate
-    from etrakit_tui.domain.demo import build_demo
-    from etrakit_tui.domain.schema import upgrade
+    from etrakit_tui.democity.bulk import generate
+    from etrakit_tui.democity.demo import build_demo
+    from etrakit_tui.domain.store.schema import upgrade
 
     db = Database(make_engine(url), DEFAULT_JURISDICTION, FixedClock(BENCH_NOW))
     try:

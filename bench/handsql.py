@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from etrakit_tui.domain.addressindex import MIN_FRAGMENT
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.search import FEW_PARCELS, apn_forms, fts_query
+from etrakit_tui.domain.permits.search import FEW_PARCELS, apn_forms, fts_query
+from etrakit_tui.domain.store.addressindex import MIN_FRAGMENT
+from etrakit_tui.domain.store.db import Database
 
 Rows = list[tuple[Any, ...]]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.store.db import Database
 
 
 @dataclass
@@ -180,13 +180,13 @@ IMPORT_LADDER = (
     "pydantic",
     "sqlmodel",
     "etrakit_tui.settings",
-    "etrakit_tui.domain.models",
-    "etrakit_tui.domain.db",
+    "etrakit_tui.domain.store.models",
+    "etrakit_tui.domain.store.db",
     "argon2",
-    "etrakit_tui.domain.hashing",
-    "etrakit_tui.domain.auth",
+    "etrakit_tui.domain.accounts.hashing",
+    "etrakit_tui.domain.accounts.auth",
     "alembic",
-    "etrakit_tui.domain.schema",
+    "etrakit_tui.domain.store.schema",
     "etrakit_tui.cli",
     "etrakit_tui.tui.app",
     "etrakit_tui.tui.screens.login",

@@ -21,10 +21,11 @@ from bench.data import BenchData
 from bench.handsql import HandSql
 from bench.profiles import StatementProfile, statement_profile
 from bench.stats import Latency, timed
-from etrakit_tui.domain import permits, reviews, search
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.readmodels import ReviewSort, SearchKind
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.permits import dashboard, reviews, search
+from etrakit_tui.domain.permits import detail as permits_detail
+from etrakit_tui.domain.permits.views import ReviewSort, SearchKind
+from etrakit_tui.domain.store.db import Database
 
 P95_TARGET = 0.050
 RATIO_TARGET = 2.0
@@ -125,7 +126,7 @@ def _numbers(page: Any) -> list[str]:
 
 def cases(db: Database, hand: HandSql, data: BenchData, picks: list[Sample]) -> list[Case]:
     """Every data-time case on ``db``."""
-    today = permits.today(db)
+    today = dashboard.today(db)
     typical, big = data.typical, data.big
 
     def dashboard_case(name: str, company_id: int, actor: Actor) -> Case:
@@ -142,7 +143,7 @@ def cases(db: Database, hand: HandSql, data: BenchData, picks: list[Sample]) -> 
         return Case(
             name,
             1,
-            lambda _k: permits.dashboard(db, actor),
+            lambda _k: dashboard.dashboard(db, actor),
             lambda _k: hand.dashboard(company_id, today),
             same,
         )
@@ -184,7 +185,7 @@ def cases(db: Database, hand: HandSql, data: BenchData, picks: list[Sample]) -> 
         Case(
             "permit detail, all tabs",
             len(picks),
-            lambda k: permits.permit_detail(db, picks[k].actor, picks[k].number),
+            lambda k: permits_detail.permit_detail(db, picks[k].actor, picks[k].number),
             lambda k: hand.permit_detail(picks[k].company_id, picks[k].number),
             detail_same,
         ),

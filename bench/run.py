@@ -36,7 +36,7 @@ from bench import paint, profiles, queries, scheduling, signin, startup
 from bench.data import SEED, BenchData, PgCluster, log_stderr, prepare_postgres, prepare_sqlite
 from bench.data import start_cluster as start_pg_cluster
 from bench.report import RSS_TARGET, START_TARGET, Run, write
-from etrakit_tui.domain import permits as permit_service
+from etrakit_tui.domain.permits import dashboard
 from etrakit_tui.tui.screens import dashboard as dashboard_screen
 
 ENGINES = ("sqlite", "postgres")
@@ -288,7 +288,7 @@ def _paint_profile(data: BenchData, result: paint.PaintResult, calls: int) -> li
     try:
 
         def load() -> None:
-            permit_service.dashboard(db, actor, page_size=dashboard_screen.PAGE_SIZE)
+            dashboard.dashboard(db, actor, page_size=dashboard_screen.PAGE_SIZE)
 
         title = f"first paint's data: the dashboard's first pages, {result.label} ({data.engine})"
         profile = profiles.statement_profile(db, title, load, calls)

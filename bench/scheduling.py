@@ -25,19 +25,18 @@ from sqlmodel import col, select
 
 from bench.data import BENCH_NOW, BenchData
 from bench.profiles import StatementProfile, statement_profile
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.calendar import requestable_slots
-from etrakit_tui.domain.db import Database, FixedClock, make_engine
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import EtrakitError, SlotFull
-from etrakit_tui.domain.inspections import (
-    ContactInfo,
-    RequestedItem,
+from etrakit_tui.domain.inspections.calendar import requestable_slots
+from etrakit_tui.domain.inspections.requests import (
     can_request_expr,
     inspection_types_for,
     request_inspections,
 )
-from etrakit_tui.domain.models import Company, ContactRole, Permit, PermitContact
-from etrakit_tui.domain.permits import today
+from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.permits.dashboard import today
+from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
+from etrakit_tui.domain.store.models import Company, ContactRole, Permit, PermitContact
 from etrakit_tui.settings import Jurisdiction
 
 PROCESSES = 8
@@ -154,7 +153,7 @@ def write_floor(db: Database, count: int = 20) -> float:
     """Milliseconds of the cheapest durable write transaction (one audit row): what one
     commit costs on this disk, the floor under any request."""
     from etrakit_tui.domain import audit
-    from etrakit_tui.domain.actors import SYSTEM
+    from etrakit_tui.domain.accounts.actors import SYSTEM
 
     times = []
     for _ in range(count):

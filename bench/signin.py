@@ -11,10 +11,10 @@ from typing import Any
 
 from bench.data import BENCH_NOW, BenchData
 from bench.stats import Latency, timed
-from etrakit_tui.domain.auth import sign_in_company
-from etrakit_tui.domain.db import Database, FixedClock, make_engine
-from etrakit_tui.domain.demo import DEMO_CREDENTIALS
-from etrakit_tui.domain.hashing import hash_secret, verify_secret
+from etrakit_tui.democity.demo import DEMO_CREDENTIALS
+from etrakit_tui.domain.accounts.auth import sign_in_company
+from etrakit_tui.domain.accounts.hashing import hash_secret, verify_secret
+from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
 from etrakit_tui.settings import DEFAULT_JURISDICTION
 
 CORES = 2

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from alembic import command
 
-from etrakit_tui.domain.db import make_engine
-from etrakit_tui.domain.schema import MIGRATIONS_DIR, alembic_config
+from etrakit_tui.domain.store.db import make_engine
+from etrakit_tui.domain.store.schema import MIGRATIONS_DIR, alembic_config
 
 for old in (MIGRATIONS_DIR / "versions").glob("0001_*.py"):
     old.unlink()

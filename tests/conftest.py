@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from etrakit_tui.domain.db import Database, FixedClock, make_engine
-from etrakit_tui.domain.schema import upgrade
+from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
+from etrakit_tui.domain.store.schema import upgrade
 from tests.support.pgserver import PgServer, find_bindir
 
 # A Wednesday, 10:00 in Hemet (America/Los_Angeles, PST): far from holidays and DST.

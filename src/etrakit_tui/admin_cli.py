@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from etrakit_tui.cli import command_database, db_option
-from etrakit_tui.domain.actors import SYSTEM
+from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.text import defuse
 
 
@@ -43,7 +43,7 @@ def company_add(
     zip_code: str,
 ) -> None:
     """Register company NAME and print its first PIN (shown once)."""
-    from etrakit_tui.domain.admin import register_company
+    from etrakit_tui.domain.accounts.admin import register_company
 
     database = command_database(ctx, db_url, create=True)
     issued = register_company(
@@ -69,7 +69,7 @@ def company_add(
 @click.pass_context
 def company_list(ctx: click.Context, db_url: str | None, prefix: str, limit: int) -> None:
     """List registered companies."""
-    from etrakit_tui.domain.admin import list_companies
+    from etrakit_tui.domain.accounts.admin import list_companies
 
     database = command_database(ctx, db_url)
     for c in list_companies(database, SYSTEM, prefix, limit):
@@ -86,7 +86,7 @@ def company_list(ctx: click.Context, db_url: str | None, prefix: str, limit: int
 @click.pass_context
 def company_issue_pin(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Issue a new PIN to company NAME (the old PIN and password stop working)."""
-    from etrakit_tui.domain.admin import issue_pin
+    from etrakit_tui.domain.accounts.admin import issue_pin
 
     database = command_database(ctx, db_url)
     issued = issue_pin(database, SYSTEM, name)
@@ -100,7 +100,7 @@ def company_issue_pin(ctx: click.Context, db_url: str | None, name: str) -> None
 @click.pass_context
 def company_disable(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Disable company NAME: it cannot sign in and its open sessions end."""
-    from etrakit_tui.domain.admin import set_company_disabled
+    from etrakit_tui.domain.accounts.admin import set_company_disabled
 
     summary = set_company_disabled(command_database(ctx, db_url), SYSTEM, name, True)
     click.echo(f"{defuse(summary.name)}: disabled")
@@ -112,7 +112,7 @@ def company_disable(ctx: click.Context, db_url: str | None, name: str) -> None:
 @click.pass_context
 def company_enable(ctx: click.Context, db_url: str | None, name: str) -> None:
     """Enable company NAME again."""
-    from etrakit_tui.domain.admin import set_company_disabled
+    from etrakit_tui.domain.accounts.admin import set_company_disabled
 
     summary = set_company_disabled(command_database(ctx, db_url), SYSTEM, name, False)
     click.echo(f"{defuse(summary.name)}: enabled")
@@ -147,7 +147,7 @@ def staff_add(
     password: str,
 ) -> None:
     """Create a staff or inspector account USERNAME."""
-    from etrakit_tui.domain.admin import add_staff
+    from etrakit_tui.domain.accounts.admin import add_staff
 
     summary = add_staff(
         command_database(ctx, db_url, create=True),

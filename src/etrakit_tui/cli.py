@@ -27,7 +27,7 @@ import click
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.store.db import Database
     from etrakit_tui.tui.app import EtrakitApp
 
 # Start-up stays light: SQLAlchemy, pydantic (settings) and the services are imported inside
@@ -116,8 +116,8 @@ def require_database_file(choice: DatabaseChoice, *, may_create: bool) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from etrakit_tui.domain.db import normalise_url
-    from etrakit_tui.domain.schema import missing_folder_error
+    from etrakit_tui.domain.store.db import normalise_url
+    from etrakit_tui.domain.store.schema import missing_folder_error
 
     try:
         parsed = make_url(normalise_url(choice.url))
@@ -143,8 +143,8 @@ def require_database_file(choice: DatabaseChoice, *, may_create: bool) -> None:
 
 def open_chosen(choice: DatabaseChoice, *, migrate: bool = False, create: bool = False) -> Database:
     """Open ``choice`` (see :func:`command_database` for ``migrate`` and ``create``)."""
-    from etrakit_tui.domain.db import Database
-    from etrakit_tui.domain.schema import ensure_schema
+    from etrakit_tui.domain.store.db import Database
+    from etrakit_tui.domain.store.schema import ensure_schema
     from etrakit_tui.settings import load_jurisdiction, load_settings
 
     load_settings()  # a bad ETRAKIT_* value stops every command, with its name
@@ -179,8 +179,8 @@ def demo_database(path: Path | None, config_path: Path | None = None) -> Iterato
     """A fresh demo database (SPEC §5) for as long as the block runs: a new temporary
     folder that is removed at exit (also on an error or Ctrl+C), unless ``path`` is given
     (that file is kept)."""
-    from etrakit_tui.domain.demo import build_demo
-    from etrakit_tui.domain.schema import upgrade
+    from etrakit_tui.democity.demo import build_demo
+    from etrakit_tui.domain.store.schema import upgrade
 
     folder: Path | None = None
     if path is None:
@@ -345,7 +345,7 @@ def portal_app(
     pressed (a schema behind ends the portal with the refusal:
     :attr:`EtrakitApp.fatal_error`). With a jurisdiction file (whose errors must stop the
     start) the database is opened and checked here, as every other command does."""
-    from etrakit_tui.domain.schema import check_schema_at
+    from etrakit_tui.domain.store.schema import check_schema_at
     from etrakit_tui.tui.app import make_app
 
     choice = database_choice(None, db_url, config_path)
@@ -373,7 +373,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, db_url: str | None) -> None:
     """Bring the database schema up to date (a SQLite file is created if missing)."""
-    from etrakit_tui.domain.schema import current_revision, head_revision, upgrade
+    from etrakit_tui.domain.store.schema import current_revision, head_revision, upgrade
 
     database = command_database(ctx, db_url, migrate=True, create=True)
     before = current_revision(database.engine)
@@ -389,7 +389,7 @@ def db_upgrade(ctx: click.Context, db_url: str | None) -> None:
 @click.pass_context
 def db_current(ctx: click.Context, db_url: str | None) -> None:
     """Show the schema revision of the database and whether it is up to date."""
-    from etrakit_tui.domain.schema import current_revision, head_revision
+    from etrakit_tui.domain.store.schema import current_revision, head_revision
 
     database = command_database(ctx, db_url, migrate=True)
     rev = current_revision(database.engine)
@@ -409,7 +409,7 @@ def demo_data(ctx: click.Context, db_url: str | None, permits: int, seed: int) -
     """Add bulk realistic data (permits with companies, parcels, inspections, reviews, fees)."""
     import time
 
-    from etrakit_tui.domain.bulk import generate
+    from etrakit_tui.democity.bulk import generate
 
     database = command_database(ctx, db_url, create=True)
     started = time.perf_counter()
@@ -432,8 +432,8 @@ def assign_inspections_cmd(
     ctx: click.Context, db_url: str | None, config_path: Path | None, day: Any
 ) -> None:
     """The daily assignment job (cron-able): requested inspections get an inspector."""
-    from etrakit_tui.domain.actors import SYSTEM
-    from etrakit_tui.domain.inspections import assign_inspections
+    from etrakit_tui.domain.accounts.actors import SYSTEM
+    from etrakit_tui.domain.inspections.assignment import assign_inspections
 
     database = command_database(ctx, db_url, config_path)
     target: date | None = day.date() if day is not None else None
@@ -456,7 +456,7 @@ def notify_cmd(ctx: click.Context, db_url: str | None, loop: bool, interval: flo
     """Send queued emails (failed-inspection notices) over SMTP (ETRAKIT_SMTP_*)."""
     import time
 
-    from etrakit_tui.domain.mailer import deliver_pending
+    from etrakit_tui.domain.notify.smtp import deliver_pending
     from etrakit_tui.settings import load_settings
 
     database = command_database(ctx, db_url)
@@ -513,7 +513,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except (_loaded("sqlalchemy.exc", "SQLAlchemyError"), sqlite3.Error) as exc:
-        from etrakit_tui.domain.db import describe_failure, is_connection_failure
+        from etrakit_tui.domain.store.db import describe_failure, is_connection_failure
         from etrakit_tui.logs import mask_url
 
         if is_connection_failure(exc):

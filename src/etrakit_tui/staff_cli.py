@@ -14,12 +14,12 @@ from typing import Any
 import click
 
 from etrakit_tui.cli import command_database, db_option
-from etrakit_tui.domain.actors import SYSTEM
+from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.text import defuse
 
 
 def _day(value: str | None, field: str) -> date | None:
-    from etrakit_tui.domain.staffdesk import parse_day
+    from etrakit_tui.domain.inspections.calendar import parse_day
 
     return None if value is None else parse_day(value, field)
 
@@ -79,23 +79,26 @@ def permit_create(
     description: str,
 ) -> None:
     """Create a permit with its parcel, contacts and fees; prints its number."""
-    from etrakit_tui.domain import staffdesk
+    from etrakit_tui.domain.permits import fees as permits_fees
+    from etrakit_tui.domain.permits import issue
 
     others = []
     for text in contacts:
         parts = [*text.split(":"), "", ""]
         if len(text.split(":")) < 2:
             raise click.BadParameter("use ROLE:NAME[:PHONE[:EMAIL]]", param_hint="--contact")
-        others.append(staffdesk.ContactInput(parts[0], parts[1], parts[2], parts[3]))
-    charges = staffdesk.standard_fees(permit_type, plan_check=plan_check) if standard_fees else []
+        others.append(issue.ContactInput(parts[0], parts[1], parts[2], parts[3]))
+    charges = (
+        permits_fees.standard_fees(permit_type, plan_check=plan_check) if standard_fees else []
+    )
     for text in fees:
-        charges.extend(staffdesk.parse_fee_lines(text))
-    created = staffdesk.create_permit(
+        charges.extend(permits_fees.parse_fee_lines(text))
+    created = issue.create_permit(
         command_database(ctx, db_url, create=True),
         SYSTEM,
         permit_type=permit_type,
-        parcel=staffdesk.ParcelInput(apn, address, district, zoning, owner_name),
-        companies=[staffdesk.CompanyOnPermit(name) for name in companies],
+        parcel=issue.ParcelInput(apn, address, district, zoning, owner_name),
+        companies=[issue.CompanyOnPermit(name) for name in companies],
         contacts=others,
         fees=charges,
         status=status,
@@ -103,7 +106,7 @@ def permit_create(
         subtype=subtype,
         description=description,
     )
-    from etrakit_tui.domain.fees import format_cents
+    from etrakit_tui.domain.permits.fees import format_cents
 
     click.echo(
         defuse(
@@ -152,8 +155,8 @@ def review_post(
     cycle: int | None,
 ) -> None:
     """Post a plan review on permit NUMBER; prints the review's id."""
-    from etrakit_tui.domain.calendar import local_today
-    from etrakit_tui.domain.staffdesk import post_review
+    from etrakit_tui.domain.inspections.calendar import local_today
+    from etrakit_tui.domain.permits.reviews import post_review
 
     database = command_database(ctx, db_url)
     on = _day(submitted, "submitted") or local_today(database.jurisdiction, database.now())
@@ -194,7 +197,8 @@ def review_update(
     notes: str | None,
 ) -> None:
     """Update review REVIEW_ID: status, completed date, notes."""
-    from etrakit_tui.domain.staffdesk import parse_day, update_review
+    from etrakit_tui.domain.inspections.calendar import parse_day
+    from etrakit_tui.domain.permits.reviews import update_review
 
     changes: dict[str, Any] = {}
     if status is not None:
@@ -227,8 +231,7 @@ def payment_record(
     ctx: click.Context, db_url: str | None, number: str, amount: str, method: str, reference: str
 ) -> None:
     """Record a payment of AMOUNT (e.g. 125.00) on permit NUMBER; prints what is still due."""
-    from etrakit_tui.domain.fees import format_cents, record_payment
-    from etrakit_tui.domain.staffdesk import parse_cents
+    from etrakit_tui.domain.permits.fees import format_cents, parse_cents, record_payment
 
     breakdown = record_payment(
         command_database(ctx, db_url), SYSTEM, number, parse_cents(amount), method, reference
@@ -255,7 +258,7 @@ def inspection_assign(
     ctx: click.Context, db_url: str | None, inspection_id: int, inspector: str
 ) -> None:
     """Give inspection INSPECTION_ID to INSPECTOR (a user name)."""
-    from etrakit_tui.domain.inspections import assign_inspector
+    from etrakit_tui.domain.inspections.assignment import assign_inspector
 
     view = assign_inspector(command_database(ctx, db_url), SYSTEM, inspection_id, inspector)
     click.echo(
@@ -294,7 +297,7 @@ def audit_list(
     limit: int,
 ) -> None:
     """List audit events, newest first (tab-separated)."""
-    from etrakit_tui.domain.staffdesk import audit_log
+    from etrakit_tui.domain.audit import audit_log
 
     database = command_database(ctx, db_url)
     zone = database.jurisdiction.zone

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from etrakit_tui.domain.db import make_engine
-from etrakit_tui.domain.schema import current_revision, head_revision
+from etrakit_tui.domain.store.db import make_engine
+from etrakit_tui.domain.store.schema import current_revision, head_revision
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -98,8 +98,8 @@ def migrated(tmp_path: Path) -> str:
 
 
 def test_company_administration_round_trip(migrated: str) -> None:
-    from etrakit_tui.domain.auth import sign_in_company
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.accounts.auth import sign_in_company
+    from etrakit_tui.domain.store.db import Database
 
     added = run(
         "company",
@@ -150,8 +150,8 @@ def test_company_errors_are_one_line(migrated: str) -> None:
 
 
 def test_staff_add_creates_a_working_account(migrated: str) -> None:
-    from etrakit_tui.domain.auth import sign_in_staff
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.accounts.auth import sign_in_staff
+    from etrakit_tui.domain.store.db import Database
 
     result = run(
         "staff",

@@ -19,11 +19,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.inspections import assign_inspector, record_result
-from etrakit_tui.domain.mailer import deliver_pending
-from etrakit_tui.domain.models import Outbox, OutboxStatus
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.inspections.assignment import assign_inspector
+from etrakit_tui.domain.inspections.results import record_result
+from etrakit_tui.domain.notify.smtp import deliver_pending
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Outbox, OutboxStatus
 from etrakit_tui.settings import SmtpSettings
 from tests.support.inspection_scene import (
     ADDRESS,

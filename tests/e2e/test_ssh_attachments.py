@@ -22,8 +22,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import Attachment, AuditEvent, Company, Outbox, Permit
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Attachment, AuditEvent, Company, Outbox, Permit
 from tests.e2e.test_failed_email import Inbox
 from tests.support.sshkit import (
     ServerProcess,

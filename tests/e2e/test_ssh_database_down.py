@@ -12,10 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.demo import build_demo
+from etrakit_tui.democity.demo import build_demo
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE
-from etrakit_tui.domain.schema import upgrade
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.schema import upgrade
 from tests.support.pgserver import PgServer, find_bindir
 from tests.support.sshkit import (
     ServerProcess,

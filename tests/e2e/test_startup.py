@@ -18,7 +18,7 @@ import pexpect
 import pytest
 
 from bench import startup
-from etrakit_tui.domain.schema import upgrade
+from etrakit_tui.domain.store.schema import upgrade
 
 DATA_LAYER = {
     "sqlalchemy",
@@ -34,7 +34,7 @@ IMPORTED = re.compile(r"import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)")
 
 @pytest.fixture(scope="module")
 def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from etrakit_tui.domain.db import make_engine
+    from etrakit_tui.domain.store.db import make_engine
 
     url = f"sqlite:///{tmp_path_factory.mktemp('start') / 'portal.db'}"
     engine = make_engine(url)

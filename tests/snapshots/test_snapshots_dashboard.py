@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.attachments import AttachmentViewer
 from etrakit_tui.tui.screens.dashboard import DashboardScreen

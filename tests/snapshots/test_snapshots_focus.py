@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.request import InspectionRequestScreen
 from tests.tui.conftest import make_demo_app, open_demo_copy, until

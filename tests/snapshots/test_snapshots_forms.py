@@ -15,7 +15,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.screens.cancel import CancelScreen
 from etrakit_tui.tui.screens.login import SetPasswordScreen
 from etrakit_tui.tui.screens.request import InspectionRequestScreen

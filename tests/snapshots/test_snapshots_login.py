@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from tests.tui.conftest import make_demo_app, type_text, until
 
 SIZE = (80, 24)

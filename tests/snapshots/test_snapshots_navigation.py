@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from etrakit_tui.domain.actors import ActorKind
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.accounts.actors import ActorKind
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui import navigation
 from etrakit_tui.tui.navigation import Destination
 from etrakit_tui.tui.screens.menu import MenuScreen

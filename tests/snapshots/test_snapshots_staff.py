@@ -16,8 +16,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.route import RouteScreen

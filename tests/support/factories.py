@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.store.models import (
     Company,
     ContactRole,
     Fee,

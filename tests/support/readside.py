@@ -12,9 +12,9 @@ from hashlib import sha256
 
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import (
     Attachment,
     Company,
     Condition,

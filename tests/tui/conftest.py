@@ -30,9 +30,9 @@ from textual.css.query import NoMatches
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
-from etrakit_tui.domain.db import Database, FixedClock, make_engine
-from etrakit_tui.domain.demo import build_demo
-from etrakit_tui.domain.schema import upgrade
+from etrakit_tui.democity.demo import build_demo
+from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
+from etrakit_tui.domain.store.schema import upgrade
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from tests.conftest import DEFAULT_NOW
 from tests.support.injection import screen_text

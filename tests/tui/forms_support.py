@@ -18,9 +18,9 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.widgets._select import SelectOverlay
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import Inspection, InspectionType, Permit
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import Inspection, InspectionType, Permit
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.navigation import home_for
 from etrakit_tui.tui.widgets.form_field import Choice, FormField

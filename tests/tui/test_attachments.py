@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import DataTable, Input, Static
 
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import Attachment, Company, Outbox, Permit
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Attachment, Company, Outbox, Permit
 from etrakit_tui.filenames import numbered, safe_filename
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.attachments import AttachmentViewer

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from etrakit_tui.domain.db import FixedClock
-from etrakit_tui.domain.models import Parcel, Permit
+from etrakit_tui.domain.store.db import FixedClock
+from etrakit_tui.domain.store.models import Parcel, Permit
 from etrakit_tui.tui.screens.cancel import CancelScreen
 from tests.support.injection import SHORT_CORPUS, assert_inert_output, shown_form
 from tests.tui.conftest import make_demo_app, until

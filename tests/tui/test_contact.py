@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from tests.tui.conftest import make_demo_app
 from tests.tui.forms_support import flat, open_menu, signed_in
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from etrakit_tui.domain import permits
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import Actor
+from etrakit_tui.domain.accounts.hashing import hash_secret
 from etrakit_tui.domain.errors import DatabaseError
-from etrakit_tui.domain.hashing import hash_secret
+from etrakit_tui.domain.permits import dashboard
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.screens.dashboard import PAGE_SIZE, DashboardScreen
 from etrakit_tui.tui.screens.permit import PermitScreen
@@ -50,7 +50,7 @@ async def dashboard_ready(pilot: Pilot[object]) -> EtrakitApp:
 
 
 def hemet_actor(database: Database) -> Actor:
-    from etrakit_tui.domain import auth
+    from etrakit_tui.domain.accounts import auth
 
     return auth.sign_in_company(database, HEMET, HEMET_PASSWORD).actor
 
@@ -59,7 +59,7 @@ async def test_dashboard_shows_the_guides_records_with_counts(
     tmp_path: Path, clock: FixedClock
 ) -> None:
     app = make_demo_app(tmp_path, clock)
-    expected = permits.dashboard(app.database, hemet_actor(app.database))
+    expected = dashboard.dashboard(app.database, hemet_actor(app.database))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, HEMET, HEMET_PASSWORD)
         await dashboard_ready(pilot)
@@ -184,7 +184,7 @@ async def test_a_dashboard_that_cannot_be_read_says_so_and_ctrl_r_reads_it_again
         "active_inspections_page",
         "expired_permits_page",
     ):
-        monkeypatch.setattr(permits, name, unavailable)
+        monkeypatch.setattr(dashboard, name, unavailable)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, HEMET, HEMET_PASSWORD)
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")

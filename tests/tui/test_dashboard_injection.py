@@ -21,9 +21,9 @@ from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     Attachment,
     Company,
     Inspection,

@@ -20,8 +20,8 @@ from textual.message_pump import MessagePump
 from textual.widgets import Static
 from textual.worker import Worker
 
-from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE, DatabaseUnavailable
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.tui.app import CRASH_MESSAGE, EtrakitApp, PortalFailed, make_app
 from etrakit_tui.tui.workers import run_service
 from tests.support.sshkit import free_port

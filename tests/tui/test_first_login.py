@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.forms_support import flat, on_screen, sign_in_by_keys
 

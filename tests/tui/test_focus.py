@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Select, Tabs
 from textual.widgets._select import SelectOverlay
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.permit import PermitScreen

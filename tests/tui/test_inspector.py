@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import RadioSet, TabbedContent
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.accounts.profile import account_theme
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     Condition,
     Inspection,
     InspectionRequest,
@@ -22,7 +23,6 @@ from etrakit_tui.domain.models import (
     Outbox,
     Permit,
 )
-from etrakit_tui.domain.profile import account_theme
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.navigation import home_for

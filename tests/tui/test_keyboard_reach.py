@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widget import Widget
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.app import EtrakitApp
 from tests.tui.conftest import make_demo_app, sign_in, until
 

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, OptionList, Static
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.screens.login import LoginScreen
 from tests.tui.conftest import make_demo_app, sign_in, type_text, until
 from tests.tui.forms_support import flat, on_screen, text_of

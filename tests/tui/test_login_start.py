@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.errors import DatabaseError
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.tui.app import make_app
 from tests.tui.conftest import open_demo_copy, type_text, until
 from tests.tui.forms_support import flat, on_screen

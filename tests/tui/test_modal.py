@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.staff_common import ConfirmScreen

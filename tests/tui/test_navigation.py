@@ -13,8 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from etrakit_tui.domain.actors import ActorKind
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.accounts.actors import ActorKind
+from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui import navigation
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.navigation import HOME, Destination, key_words

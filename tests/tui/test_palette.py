@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from tests.tui.conftest import (
     make_demo_app,
     palette_choose,

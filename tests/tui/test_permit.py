@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlmodel import col, select
 from textual.widgets import TabbedContent
 
-from etrakit_tui.domain import auth, permits
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import Attachment, Permit
-from etrakit_tui.domain.readmodels import PermitDetail, ReviewSort
-from etrakit_tui.domain.reviews import sort_reviews
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.permits import detail as permits_detail
+from etrakit_tui.domain.permits.reviews import sort_reviews
+from etrakit_tui.domain.permits.views import PermitDetail, ReviewSort
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Attachment, Permit
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.permit import PermitScreen
 from etrakit_tui.tui.screens.reviews import ReviewNotesScreen, ReviewsPane
@@ -28,7 +29,7 @@ NOTICE = "CORRECTION NOTICE\nRemove the temporary handrail.\nCall for reinspecti
 
 def detail_of(database: Database) -> PermitDetail:
     actor = auth.sign_in_company(database, HEMET, PASSWORD).actor
-    return permits.permit_detail(database, actor, NUMBER)
+    return permits_detail.permit_detail(database, actor, NUMBER)
 
 
 def flat(app: EtrakitApp) -> str:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain import auth
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts import auth
 from etrakit_tui.domain.errors import AuthenticationFailed
-from etrakit_tui.domain.models import Company
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Company
 from etrakit_tui.tui.screens.profile import ProfileScreen
 from tests.support.injection import CORPUS, SHORT_CORPUS, assert_inert_output, shown_form
 from tests.tui.conftest import make_demo_app, until

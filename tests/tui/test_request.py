@@ -13,9 +13,16 @@ from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select
 
-from etrakit_tui.domain import auth, inspections, permits
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import Company, InspectionRequest, InspectionSlot, InspectionType
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.inspections import requests, views
+from etrakit_tui.domain.permits import dashboard
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
+    Company,
+    InspectionRequest,
+    InspectionSlot,
+    InspectionType,
+)
 from etrakit_tui.tui.app import EtrakitApp
 from etrakit_tui.tui.screens.cancel import CancelScreen
 from etrakit_tui.tui.screens.request import InspectionRequestScreen
@@ -49,10 +56,10 @@ def permit_where(db: Database, who: tuple[str, str], code: str, reason_has: str 
     """One of ``who``'s permits offering *Request* whose inspection type ``code`` is
     requestable (``reason_has`` None) or refused with a reason containing ``reason_has``."""
     actor = auth.sign_in_company(db, *who).actor
-    for row in permits.active_permits_page(db, actor, limit=200).items:
+    for row in dashboard.active_permits_page(db, actor, limit=200).items:
         if not row.can_request:
             continue
-        for option in inspections.inspection_types_for(db, actor, row.number):
+        for option in requests.inspection_types_for(db, actor, row.number):
             if option.code == code and (
                 (reason_has is None and option.requestable)
                 or (reason_has and option.reason and reason_has in option.reason)
@@ -300,9 +307,9 @@ async def test_two_on_the_list_all_or_nothing_then_one_removed_and_sent(
             ["2", "RACKING / ATTACHMENT", "Mon 11/23/2026", "AM"],
         ]
         actor = auth.sign_in_company(db, *CITY).actor
-        contact = inspections.ContactInfo("X", "(951) 765-2475", "x@example.com", "1 A ST")
-        meanwhile = inspections.RequestedItem("ROUGH_ELECTRICAL", date(2026, 11, 25), "PM")
-        inspections.request_inspections(db, actor, number, contact, [meanwhile])
+        contact = views.ContactInfo("X", "(951) 765-2475", "x@example.com", "1 A ST")
+        meanwhile = views.RequestedItem("ROUGH_ELECTRICAL", date(2026, 11, 25), "PM")
+        requests.request_inspections(db, actor, number, contact, [meanwhile])
         before = open_inspections(db, number)
 
         message = await confirm_refused(pilot, "inspection_type")

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from etrakit_tui.domain import auth, search
-from etrakit_tui.domain.db import FixedClock, make_engine
+from etrakit_tui.domain.accounts import auth
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE
-from etrakit_tui.domain.models import Parcel, Permit
-from etrakit_tui.domain.readmodels import SearchHit, SearchKey
+from etrakit_tui.domain.permits import search
+from etrakit_tui.domain.permits.views import SearchHit, SearchKey
+from etrakit_tui.domain.store.db import FixedClock, make_engine
+from etrakit_tui.domain.store.models import Parcel, Permit
 from etrakit_tui.tui.screens.search import SearchScreen
 from etrakit_tui.tui.widgets.paged_table import PagedTable
 from tests.support.injection import SHORT_CORPUS, assert_inert_output, shown_form

@@ -16,11 +16,14 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Select, Static, TextArea
 
-from etrakit_tui.domain import audit, auth, reviews, staffdesk
-from etrakit_tui.domain.actors import SYSTEM, ActorKind
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain import audit
+from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.accounts.actors import SYSTEM, ActorKind
 from etrakit_tui.domain.errors import AuthenticationFailed
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.inspections import assignment
+from etrakit_tui.domain.permits import reviews
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     AuditEvent,
     Company,
     Inspection,
@@ -281,7 +284,7 @@ async def test_add_an_inspector_then_assign_inspections(tmp_path: Path, clock: F
         assert chosen is not None and chosen.status == "REQUESTED"
         await pilot.press("a")
         await on_screen(pilot, "PickInspectorScreen")
-        names = [i.username for i in staffdesk.list_inspectors(app.database, SYSTEM)]
+        names = [i.username for i in assignment.list_inspectors(app.database, SYSTEM)]
         await pilot.press(*["down"] * names.index("mlopez"), "enter")
         await until(pilot, lambda: "assigned to MARIA LOPEZ" in flat(pilot), "the assignment")
         with app.database.read() as s:

@@ -13,8 +13,8 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.models import Company, StaffUser
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Company, StaffUser
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp, make_app
 from tests.tui.conftest import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from etrakit_tui.domain.db import FixedClock
+from etrakit_tui.domain.store.db import FixedClock
 from tests.tui.conftest import make_demo_app, type_text, until
 from tests.tui.forms_support import field, field_error, flat, focus_by_id, on_screen, text_of
 from tests.tui.test_request import CITY, add, open_form, permit_where, request_list

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from etrakit_tui.domain import admin, auth
-from etrakit_tui.domain.actors import SYSTEM, Actor
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import AuditEvent, Company
+from etrakit_tui.domain.accounts import admin, auth
+from etrakit_tui.domain.accounts.actors import SYSTEM, Actor
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent, Company
 
 PASSWORD = "correct horse battery"
 

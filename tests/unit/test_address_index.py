@@ -12,12 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.addressindex import FTS_TABLE, PG_INDEX, include_name
-from etrakit_tui.domain.db import WRITE_OPTION, Database, FixedClock, make_engine
-from etrakit_tui.domain.models import metadata
-from etrakit_tui.domain.schema import alembic_config, upgrade
-from etrakit_tui.domain.search import search_permits
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.permits.search import search_permits
+from etrakit_tui.domain.store.addressindex import FTS_TABLE, PG_INDEX, include_name
+from etrakit_tui.domain.store.db import WRITE_OPTION, Database, FixedClock, make_engine
+from etrakit_tui.domain.store.models import metadata
+from etrakit_tui.domain.store.schema import alembic_config, upgrade
 from tests.support.pgserver import PgServer
 
 STAFF = Actor(ActorKind.STAFF, 1, "admin")

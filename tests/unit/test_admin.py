@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from etrakit_tui.domain import admin, auth
-from etrakit_tui.domain.actors import SYSTEM, Actor, ActorKind
-from etrakit_tui.domain.auth import SessionState
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts import admin, auth
+from etrakit_tui.domain.accounts.actors import SYSTEM, Actor, ActorKind
+from etrakit_tui.domain.accounts.auth import SessionState
+from etrakit_tui.domain.accounts.hashing import verify_secret
 from etrakit_tui.domain.errors import (
     AuthenticationFailed,
     NotFound,
     RuleViolation,
     ValidationFailed,
 )
-from etrakit_tui.domain.hashing import verify_secret
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.settings import Jurisdiction
 from tests.unit.accounts_support import (
     PASSWORD,

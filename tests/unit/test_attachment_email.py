@@ -11,15 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import NotFound, RuleViolation
-from etrakit_tui.domain.models import AuditEvent, Company, Outbox, OutboxStatus
-from etrakit_tui.domain.permits import (
+from etrakit_tui.domain.permits.attachments import (
     MAX_EMAIL_ATTACHMENT_BYTES,
     NO_COMPANY_EMAIL,
     email_attachment,
 )
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent, Company, Outbox, OutboxStatus
 from tests.support.readside import Builder
 
 PLAN = b"%PDF-1.4\n" + bytes(range(256)) * 4

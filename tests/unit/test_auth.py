@@ -13,12 +13,12 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import event, update
 
-from etrakit_tui.domain import admin, auth
-from etrakit_tui.domain.actors import SYSTEM, ActorKind
-from etrakit_tui.domain.auth import COMPANY, SessionState
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts import admin, auth, hashing
+from etrakit_tui.domain.accounts.actors import SYSTEM, ActorKind
+from etrakit_tui.domain.accounts.auth import COMPANY, SessionState
+from etrakit_tui.domain.accounts.hashing import needs_rehash
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
-from etrakit_tui.domain.hashing import needs_rehash
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.settings import Jurisdiction
 from tests.unit.accounts_support import (
     PASSWORD,
@@ -434,7 +434,7 @@ def test_losing_the_race_for_the_pin_is_no_failed_sign_in(
     """The loser read the account while the PIN was still there; the winner saves its
     password before the loser's write: the loser is told, and nothing is counted."""
     issued = register(any_db)
-    real_hash = auth.hash_secret
+    real_hash = hashing.hash_secret
     winner: list[auth.SignInResult] = []
 
     def winner_goes_first(secret: str) -> str:
@@ -458,7 +458,7 @@ def test_signing_in_with_a_pin_another_session_just_used_says_so(
     any_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     issued = register(any_db)
-    real_verify = auth.verify_secret
+    real_verify = hashing.verify_secret
     other: list[auth.SignInResult] = []
 
     def other_session_saves_meanwhile(stored: str | None, secret: str) -> bool:
@@ -519,7 +519,7 @@ def test_an_unknown_name_is_audited_by_its_length_only(
     db: Database, sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A password typed into the name field never reaches the audit trail."""
-    from etrakit_tui.domain import staffdesk
+    from etrakit_tui.domain import audit
     from tests.unit.test_staffdesk import run_cli
 
     typed = "Hunter2-Secret!"
@@ -540,7 +540,7 @@ def test_an_unknown_name_is_audited_by_its_length_only(
     assert targets[-4:] == ["unknown name (15 characters)"] * 3 + [NAME]
     assert [r.target for r in audit_rows(db, "set_password")][-1] == targets[-2]
 
-    shown = staffdesk.audit_log(db, SYSTEM, action="sign_in").items
+    shown = audit.audit_log(db, SYSTEM, action="sign_in").items
     assert [r.target for r in shown][:4] == [NAME] + ["unknown name (15 characters)"] * 3
     code, out, err = run_cli(["audit", "list", "--db", sqlite_url], capsys)
     assert code == 0, err

@@ -26,25 +26,29 @@ import pytest
 from sqlmodel import func, select
 
 import etrakit_tui.domain as domain_pkg
-from etrakit_tui.domain.access import (
+from etrakit_tui.domain.accounts.actors import ANONYMOUS, Actor
+from etrakit_tui.domain.errors import EtrakitError, NotFound
+from etrakit_tui.domain.permits.access import (
     PERMIT_SCOPED_PARAMS,
     is_permit_scoped,
     registered_services,
 )
-from etrakit_tui.domain.actors import ANONYMOUS, Actor
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.errors import EtrakitError, NotFound
-from etrakit_tui.domain.models import AuditEvent, Inspection, Payment
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent, Inspection, Payment
 from tests.support.readside import Builder
 
 SERVICE_MODULES = (
-    "permits",
-    "reviews",
-    "fees",
-    "search",
-    "inspections",
-    "inspection_work",
-    "staffdesk",
+    "permits.dashboard",
+    "permits.detail",
+    "permits.attachments",
+    "permits.reviews",
+    "permits.fees",
+    "permits.search",
+    "permits.issue",
+    "inspections.requests",
+    "inspections.cancel",
+    "inspections.assignment",
+    "inspections.results",
 )
 """The modules whose permit-scoped services the matrix calls (a missing one is skipped; a
 permit-scoped service in any other domain module fails a test)."""
@@ -54,7 +58,7 @@ ID_PARAMS = {"review_id": "review", "attachment_id": "attachment", "inspection_i
 
 
 def _inspection_request_args() -> dict[str, Any]:
-    common = importlib.import_module("etrakit_tui.domain.inspection_common")
+    common = importlib.import_module("etrakit_tui.domain.inspections.views")
     return {
         "contact": common.ContactInfo(
             "Pat Owner", "(951) 555-0100", "pat@example.com", "3800 THORN ST"
@@ -64,15 +68,15 @@ def _inspection_request_args() -> dict[str, Any]:
 
 
 EXTRA_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
-    "etrakit_tui.domain.fees.record_payment": lambda: {"amount_cents": 100},
-    "etrakit_tui.domain.inspections.request_inspections": _inspection_request_args,
-    "etrakit_tui.domain.inspections.check_request_item": lambda: {
+    "etrakit_tui.domain.permits.fees.record_payment": lambda: {"amount_cents": 100},
+    "etrakit_tui.domain.inspections.requests.request_inspections": _inspection_request_args,
+    "etrakit_tui.domain.inspections.requests.check_request_item": lambda: {
         "listed": [],
         "item": _inspection_request_args()["items"][0],
     },
-    "etrakit_tui.domain.inspection_work.assign_inspector": lambda: {"username": "inspector"},
-    "etrakit_tui.domain.inspection_work.record_result": lambda: {"status": "PASSED"},
-    "etrakit_tui.domain.staffdesk.post_review": lambda: {
+    "etrakit_tui.domain.inspections.assignment.assign_inspector": lambda: {"username": "inspector"},
+    "etrakit_tui.domain.inspections.results.record_result": lambda: {"status": "PASSED"},
+    "etrakit_tui.domain.permits.reviews.post_review": lambda: {
         "review_type": "BUILDING",
         "reviewer": "Pat Reviewer",
         "status": "IN REVIEW",
@@ -95,9 +99,14 @@ def _service_modules() -> list[Any]:
 
 
 def _other_domain_modules() -> list[Any]:
-    names = {info.name for info in pkgutil.iter_modules(domain_pkg.__path__)}
-    skip = {*SERVICE_MODULES, "migrations", "access"}  # access holds the check itself
-    return [importlib.import_module(f"etrakit_tui.domain.{n}") for n in sorted(names - skip)]
+    prefix = "etrakit_tui.domain."
+    names = {
+        info.name[len(prefix) :]
+        for info in pkgutil.walk_packages(domain_pkg.__path__, prefix)
+        if not info.ispkg and ".migrations" not in info.name
+    }
+    skip = {*SERVICE_MODULES, "permits.access"}  # access holds the check itself
+    return [importlib.import_module(f"{prefix}{n}") for n in sorted(names - skip)]
 
 
 def _public_functions(module: Any) -> list[tuple[str, Callable[..., Any]]]:
@@ -133,13 +142,13 @@ SERVICES = discover_services()
 
 def test_the_matrix_knows_the_services_the_team_wrote() -> None:
     expected = {
-        "etrakit_tui.domain.permits.permit_detail",
-        "etrakit_tui.domain.permits.parcel_info",
-        "etrakit_tui.domain.permits.attachment_content",
-        "etrakit_tui.domain.reviews.reviews_for",
-        "etrakit_tui.domain.reviews.review_notes",
-        "etrakit_tui.domain.fees.fee_breakdown",
-        "etrakit_tui.domain.fees.record_payment",
+        "etrakit_tui.domain.permits.detail.permit_detail",
+        "etrakit_tui.domain.permits.detail.parcel_info",
+        "etrakit_tui.domain.permits.attachments.attachment_content",
+        "etrakit_tui.domain.permits.reviews.reviews_for",
+        "etrakit_tui.domain.permits.reviews.review_notes",
+        "etrakit_tui.domain.permits.fees.fee_breakdown",
+        "etrakit_tui.domain.permits.fees.record_payment",
     }
     assert expected <= set(SERVICES)
 
@@ -298,13 +307,15 @@ def test_nobody_reaches_company_a_permit_through_any_service(
 def test_company_a_itself_gets_through(db: Database) -> None:
     """The matrix's mirror image for the read services: the owner is not refused."""
     world = _world(db)
-    permits = importlib.import_module("etrakit_tui.domain.permits")
-    reviews = importlib.import_module("etrakit_tui.domain.reviews")
-    fees = importlib.import_module("etrakit_tui.domain.fees")
-    assert permits.permit_detail(db, world.a, world.number).info.number == world.number
-    assert permits.attachment_content(db, world.a, world.ids["attachment"])[2] == b"private plan"
+    detail = importlib.import_module("etrakit_tui.domain.permits.detail")
+    attachments = importlib.import_module("etrakit_tui.domain.permits.attachments")
+    reviews = importlib.import_module("etrakit_tui.domain.permits.reviews")
+    fees = importlib.import_module("etrakit_tui.domain.permits.fees")
+    assert detail.permit_detail(db, world.a, world.number).info.number == world.number
+    content = attachments.attachment_content(db, world.a, world.ids["attachment"])
+    assert content[2] == b"private plan"
     assert reviews.review_notes(db, world.a, world.ids["review"]).notes == "private notes"
     assert fees.fee_breakdown(db, world.a, world.number).amount_due_cents == 10_000
-    assert permits.permit_detail(db, world.inspector, world.number).info.number == world.number
+    assert detail.permit_detail(db, world.inspector, world.number).info.number == world.number
     with db.read() as s:
         assert s.exec(select(func.count()).select_from(AuditEvent)).one() == 0

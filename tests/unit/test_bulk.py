@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from etrakit_tui.domain import bulk, catalog
-from etrakit_tui.domain.bulk import generate
-from etrakit_tui.domain.citybuilder import CityBuilder
-from etrakit_tui.domain.citygen import PermitSpec
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.demo import build_demo
-from etrakit_tui.domain.models import (
+from etrakit_tui.democity import bulk
+from etrakit_tui.democity.bulk import generate
+from etrakit_tui.democity.citybuilder import CityBuilder
+from etrakit_tui.democity.citygen import PermitSpec
+from etrakit_tui.democity.demo import build_demo
+from etrakit_tui.domain.permits import catalog
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     Company,
     Inspection,
     InspectionSlot,

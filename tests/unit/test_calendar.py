@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from etrakit_tui.domain.calendar import (
+from etrakit_tui.domain.inspections.calendar import (
     can_cancel_online,
     cancel_deadline,
     date_refusal,
@@ -20,7 +20,7 @@ from etrakit_tui.domain.calendar import (
     requestable_slots,
     window_for,
 )
-from etrakit_tui.domain.models import Period
+from etrakit_tui.domain.store.models import Period
 from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 J = DEFAULT_JURISDICTION

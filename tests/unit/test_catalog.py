@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from etrakit_tui.domain import catalog
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import InspectionPrerequisite, InspectionType
+from etrakit_tui.domain.permits import catalog
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import InspectionPrerequisite, InspectionType
 
 
 def test_permit_numbers_look_like_the_guides() -> None:

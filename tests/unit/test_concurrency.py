@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import SlotFull
-from etrakit_tui.domain.inspections import ContactInfo, RequestedItem, request_inspections
-from etrakit_tui.domain.models import Inspection, InspectionSlot
+from etrakit_tui.domain.inspections.requests import request_inspections
+from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Inspection, InspectionSlot
 from etrakit_tui.settings import Jurisdiction
 from tests.support.factories import make_company, make_inspection_types, make_parcel, make_permit
 

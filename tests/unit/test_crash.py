@@ -25,12 +25,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from etrakit_tui.domain.actors import Actor, ActorKind
-from etrakit_tui.domain.calendar import requestable_dates
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import RuleViolation
-from etrakit_tui.domain.inspections import ContactInfo, RequestedItem, request_inspections
-from etrakit_tui.domain.models import Inspection, InspectionRequest, InspectionSlot, Permit
+from etrakit_tui.domain.inspections.calendar import requestable_dates
+from etrakit_tui.domain.inspections.requests import request_inspections
+from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Inspection, InspectionRequest, InspectionSlot, Permit
 from etrakit_tui.settings import Jurisdiction
 from tests.support.factories import make_company, make_inspection_types, make_parcel, make_permit
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from etrakit_tui.domain import catalog
-from etrakit_tui.domain.calendar import local_today, next_business_day
-from etrakit_tui.domain.db import Database, FixedClock
-from etrakit_tui.domain.demo import DEMO_CREDENTIALS, build_demo
+from etrakit_tui.democity.demo import DEMO_CREDENTIALS, build_demo
+from etrakit_tui.domain.accounts.hashing import verify_secret
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.hashing import verify_secret
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.inspections.calendar import local_today, next_business_day
+from etrakit_tui.domain.permits import catalog
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     Attachment,
     Company,
     Fee,

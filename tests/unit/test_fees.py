@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import NotFound, RuleViolation, ValidationFailed
-from etrakit_tui.domain.fees import fee_breakdown, format_cents, record_payment
-from etrakit_tui.domain.models import AuditEvent, Payment
-from etrakit_tui.domain.permits import active_permits_page
+from etrakit_tui.domain.permits.dashboard import active_permits_page
+from etrakit_tui.domain.permits.fees import fee_breakdown, format_cents, record_payment
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent, Payment
 from tests.support.readside import Builder
 
 

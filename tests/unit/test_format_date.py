@@ -6,7 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from etrakit_tui.domain.calendar import format_date, format_day, short_date
+from etrakit_tui.domain.inspections.calendar import format_date, format_day, short_date
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "etrakit_tui"
 

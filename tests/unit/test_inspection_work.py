@@ -8,18 +8,18 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import SYSTEM
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.domain.errors import NotFound, RuleViolation
-from etrakit_tui.domain.inspections import (
+from etrakit_tui.domain.inspections.assignment import (
     assign_inspections,
     assign_inspector,
-    cancel_inspection,
-    record_result,
     route_for,
-    upcoming_for_company,
 )
-from etrakit_tui.domain.models import Company, Inspection, Outbox, Permit, StaffUser
+from etrakit_tui.domain.inspections.cancel import cancel_inspection
+from etrakit_tui.domain.inspections.requests import upcoming_for_company
+from etrakit_tui.domain.inspections.results import record_result
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Company, Inspection, Outbox, Permit, StaffUser
 from tests.support.factories import make_inspection_types, make_permit
 from tests.support.inspection_scene import (
     PERMIT,

@@ -7,20 +7,19 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
-from etrakit_tui.domain.calendar import local_today
-from etrakit_tui.domain.db import Database, FixedClock
 from etrakit_tui.domain.errors import NotFound, RuleViolation, SlotFull, ValidationFailed
-from etrakit_tui.domain.inspections import (
-    ContactInfo,
-    RequestedItem,
+from etrakit_tui.domain.inspections.calendar import local_today
+from etrakit_tui.domain.inspections.requests import (
     can_request,
     can_request_expr,
     check_request_item,
     inspection_types_for,
-    record_result,
     request_inspections,
 )
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.inspections.results import record_result
+from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import (
     Company,
     Inspection,
     InspectionRequest,

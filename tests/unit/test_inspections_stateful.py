@@ -25,18 +25,16 @@ from hypothesis.stateful import (
 )
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import SYSTEM
-from etrakit_tui.domain.calendar import requestable_dates
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.domain.errors import RuleViolation, SlotFull
-from etrakit_tui.domain.inspections import (
-    RequestedItem,
-    assign_inspections,
-    cancel_inspection,
-    record_result,
-    request_inspections,
-)
-from etrakit_tui.domain.models import Inspection, InspectionSlot
+from etrakit_tui.domain.inspections.assignment import assign_inspections
+from etrakit_tui.domain.inspections.calendar import requestable_dates
+from etrakit_tui.domain.inspections.cancel import cancel_inspection
+from etrakit_tui.domain.inspections.requests import request_inspections
+from etrakit_tui.domain.inspections.results import record_result
+from etrakit_tui.domain.inspections.views import RequestedItem
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Inspection, InspectionSlot
 from etrakit_tui.settings import Jurisdiction
 from tests.conftest import DEFAULT_NOW
 from tests.support.factories import (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from etrakit_tui.domain.db import Database, describe_failure, is_connection_failure
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE, DatabaseUnavailable
+from etrakit_tui.domain.store.db import Database, describe_failure, is_connection_failure
 from etrakit_tui.logs import MaskPasswords, mask_url
 from tests.support.sshkit import free_port
 

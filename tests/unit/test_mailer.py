@@ -13,12 +13,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database, FixedClock
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import RuleViolation
-from etrakit_tui.domain.mailer import backoff, deliver_pending
-from etrakit_tui.domain.models import Company, Outbox, OutboxStatus
-from etrakit_tui.domain.permits import email_attachment
+from etrakit_tui.domain.notify.smtp import backoff, deliver_pending
+from etrakit_tui.domain.permits.attachments import email_attachment
+from etrakit_tui.domain.store.db import Database, FixedClock
+from etrakit_tui.domain.store.models import Company, Outbox, OutboxStatus
 from etrakit_tui.settings import SmtpSettings
 from tests.support.readside import Builder
 

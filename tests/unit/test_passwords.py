@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etrakit_tui.domain.passwords import common_passwords, is_common, policy_for
+from etrakit_tui.domain.accounts.passwords import common_passwords, is_common, policy_for
 from etrakit_tui.settings import Jurisdiction
 
 DEFAULT = policy_for(Jurisdiction())

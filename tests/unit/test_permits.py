@@ -10,20 +10,19 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import NotFound
-from etrakit_tui.domain.models import AuditEvent
-from etrakit_tui.domain.permits import (
+from etrakit_tui.domain.permits.attachments import attachment_content
+from etrakit_tui.domain.permits.dashboard import (
     active_inspections_page,
     active_permits_page,
-    attachment_content,
     dashboard,
     expired_permits_page,
-    parcel_info,
-    permit_detail,
 )
-from etrakit_tui.domain.readmodels import DashboardAfter
+from etrakit_tui.domain.permits.detail import parcel_info, permit_detail
+from etrakit_tui.domain.permits.views import DashboardAfter
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent
 from tests.support.readside import Builder
 
 TODAY = date(2026, 11, 18)

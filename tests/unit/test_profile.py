@@ -6,11 +6,9 @@ import dataclasses
 
 import pytest
 
-from etrakit_tui.domain import admin, auth
-from etrakit_tui.domain.actors import ANONYMOUS, SYSTEM, Actor
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
-from etrakit_tui.domain.profile import (
+from etrakit_tui.domain.accounts import admin, auth
+from etrakit_tui.domain.accounts.actors import ANONYMOUS, SYSTEM, Actor
+from etrakit_tui.domain.accounts.profile import (
     ProfileUpdate,
     ProfileView,
     account_theme,
@@ -18,6 +16,8 @@ from etrakit_tui.domain.profile import (
     save_theme,
     update_profile,
 )
+from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
+from etrakit_tui.domain.store.db import Database
 from tests.unit.accounts_support import PASSWORD, audit_rows, company_with_password
 
 NAME = "ACME ELECTRIC INC"

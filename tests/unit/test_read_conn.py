@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, insert, select
 
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.models import Parcel
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import Parcel
 
 
 def _parcels(conn: Connection) -> int:

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import NotFound
-from etrakit_tui.domain.models import AuditEvent
-from etrakit_tui.domain.readmodels import ReviewSort
-from etrakit_tui.domain.reviews import review_notes, reviews_for
+from etrakit_tui.domain.permits.reviews import review_notes, reviews_for
+from etrakit_tui.domain.permits.views import ReviewSort
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import AuditEvent
 from tests.support.readside import Builder
 
 # Inserted in this order (so review ids increase along it). BUILDING and ACCESSIBILITY share a

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from etrakit_tui.domain.db import Database, make_engine
 from etrakit_tui.domain.errors import SchemaBehindError
-from etrakit_tui.domain.schema import (
+from etrakit_tui.domain.store.db import Database, make_engine
+from etrakit_tui.domain.store.schema import (
     HEAD_REVISION,
     check_schema_at,
     current_revision,
@@ -113,7 +113,7 @@ def test_check_constraint_keeps_booked_within_capacity(db: Database) -> None:
 
     from sqlalchemy.exc import IntegrityError
 
-    from etrakit_tui.domain.models import InspectionSlot
+    from etrakit_tui.domain.store.models import InspectionSlot
 
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
         conn.execute(
@@ -125,8 +125,7 @@ def test_check_constraint_keeps_booked_within_capacity(db: Database) -> None:
 
 def test_domain_import_leaves_textual_and_rich_out() -> None:
     code = (
-        "import sys, etrakit_tui.domain, etrakit_tui.domain.models, etrakit_tui.domain.db, "
-        "etrakit_tui.domain.schema, pkgutil, importlib\n"
+        "import sys, pkgutil, importlib\n"
         "import etrakit_tui.domain as d\n"
         "for m in pkgutil.walk_packages(d.__path__, 'etrakit_tui.domain.'):\n"
         "    if '.migrations' not in m.name: importlib.import_module(m.name)\n"

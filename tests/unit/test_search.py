@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from etrakit_tui.domain.actors import ANONYMOUS, Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import ANONYMOUS, Actor
 from etrakit_tui.domain.errors import NotFound, ValidationFailed
-from etrakit_tui.domain.readmodels import SearchHit, SearchKind
-from etrakit_tui.domain.search import classify, search_examples, search_permits
+from etrakit_tui.domain.permits.search import classify, search_examples, search_permits
+from etrakit_tui.domain.permits.views import SearchHit, SearchKind
+from etrakit_tui.domain.store.db import Database
 from tests.support.readside import Builder
 
 
@@ -174,7 +174,7 @@ def test_signed_out_callers_find_nothing(db: Database) -> None:
 def _rename_parcel(db: Database, old: str, new: str) -> None:
     from sqlmodel import select
 
-    from etrakit_tui.domain.models import Parcel
+    from etrakit_tui.domain.store.models import Parcel
 
     with db.write() as s:
         parcel = s.exec(select(Parcel).where(Parcel.address == old)).one()
@@ -194,7 +194,7 @@ def test_address_search_follows_parcels_added_renamed_and_removed(any_db: Databa
 
     from sqlmodel import delete, select
 
-    from etrakit_tui.domain.models import Parcel, Permit, PermitContact
+    from etrakit_tui.domain.store.models import Parcel, Permit, PermitContact
 
     with any_db.write() as s:
         permit_id = s.exec(select(Permit.id).where(Permit.number == "B2602-001")).one()
@@ -216,7 +216,7 @@ def test_common_and_rare_fragments_give_the_same_pages(
 ) -> None:
     """Whether the fragment is read from the index (rare) or the addresses are walked in
     order (common), the user sees the same rows in the same order, page after page."""
-    import etrakit_tui.domain.search as search_module
+    import etrakit_tui.domain.permits.search as search_module
 
     monkeypatch.setattr(search_module, "FEW_PARCELS", few)
     b = Builder(any_db)
@@ -251,7 +251,7 @@ def test_a_rare_fragment_with_short_words_is_read_from_the_index(
 ) -> None:
     """ "442 N SO": the short words narrow the index lookup too, so a house number found on
     many parcels does not send the search down the walk of every address."""
-    import etrakit_tui.domain.search as search_module
+    import etrakit_tui.domain.permits.search as search_module
 
     monkeypatch.setattr(search_module, "FEW_PARCELS", 2)
     b = Builder(db)

@@ -14,12 +14,23 @@ import pytest
 from sqlmodel import col, select
 
 from etrakit_tui.cli import cli, main
-from etrakit_tui.domain import audit, reviews, staffdesk
-from etrakit_tui.domain.actors import ANONYMOUS, SYSTEM, Actor, ActorKind
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain import audit as domain_audit
+from etrakit_tui.domain.accounts.actors import ANONYMOUS, SYSTEM, Actor, ActorKind
 from etrakit_tui.domain.errors import NotFound, ValidationFailed
-from etrakit_tui.domain.inspections import assign_inspector
-from etrakit_tui.domain.models import (
+from etrakit_tui.domain.inspections import assignment, calendar
+from etrakit_tui.domain.inspections.assignment import assign_inspector
+from etrakit_tui.domain.permits import fees as permits_fees
+from etrakit_tui.domain.permits import reviews
+from etrakit_tui.domain.permits.fees import FeeInput
+from etrakit_tui.domain.permits.issue import (
+    CompanyOnPermit,
+    ContactInput,
+    ParcelInput,
+    create_permit,
+)
+from etrakit_tui.domain.permits.reviews import post_review, update_review
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import (
     Company,
     Fee,
     Inspection,
@@ -27,15 +38,6 @@ from etrakit_tui.domain.models import (
     Permit,
     PermitContact,
     Review,
-)
-from etrakit_tui.domain.staffdesk import (
-    CompanyOnPermit,
-    ContactInput,
-    FeeInput,
-    ParcelInput,
-    create_permit,
-    post_review,
-    update_review,
 )
 from tests.support.factories import make_inspection_types
 from tests.support.inspection_scene import (
@@ -106,7 +108,7 @@ def test_create_permit_on_a_new_parcel_with_contacts_and_fees(any_db: Database) 
     (line,) = audit_lines(db, "permit_created")
     assert line.target == made.number and "ACME ELECTRIC INC" in line.detail
     # The company is a contact: the permit is now on its side.
-    from etrakit_tui.domain.permits import permit_detail
+    from etrakit_tui.domain.permits.detail import permit_detail
 
     assert permit_detail(db, scene.acme, made.number).info.description == "Panel upgrade"
 
@@ -234,11 +236,11 @@ def test_only_staff_reach_the_desk_services(db: Database) -> None:
                 contacts=[ContactInput("OWNER", "X")],
             )
         with pytest.raises(NotFound):
-            staffdesk.audit_log(db, who)
+            domain_audit.audit_log(db, who)
         with pytest.raises(NotFound):
-            staffdesk.open_inspections_page(db, who, THU)
+            assignment.open_inspections_page(db, who, THU)
         with pytest.raises(NotFound):
-            staffdesk.list_inspectors(db, who)
+            assignment.list_inspectors(db, who)
     assert count(db, Permit) == permits_before
     denied = audit_lines(db, "access_denied", "denied")
     assert len(denied) == 4 * len(_outsiders(scene))
@@ -365,15 +367,15 @@ def test_open_inspections_page_by_page_am_first(any_db: Database) -> None:
         }
     pm, am_thu, fri = slots[(THU, "PM")], slots[(THU, "AM")], slots[(FRI, "AM")]
     assign_inspector(db, scene.clerk, pm, "ana")
-    first = staffdesk.open_inspections_page(db, scene.clerk, THU, limit=1)
+    first = assignment.open_inspections_page(db, scene.clerk, THU, limit=1)
     assert first.total == 2 and [v.id for v in first.items] == [am_thu]
-    second = staffdesk.open_inspections_page(db, scene.clerk, THU, first.next_key, limit=1)
+    second = assignment.open_inspections_page(db, scene.clerk, THU, first.next_key, limit=1)
     assert [(v.id, v.status, v.inspector_name) for v in second.items] == [
         (pm, "SCHEDULED", "Ana Ruiz")
     ]
     assert second.next_key is None
-    assert [v.id for v in staffdesk.open_inspections_page(db, scene.clerk, FRI).items] == [fri]
-    names = [i.username for i in staffdesk.list_inspectors(db, scene.clerk)]
+    assert [v.id for v in assignment.open_inspections_page(db, scene.clerk, FRI).items] == [fri]
+    names = [i.username for i in assignment.list_inspectors(db, scene.clerk)]
     assert names == ["ana", "ben", "cy"]
 
 
@@ -383,31 +385,33 @@ def test_audit_log_filters_and_pages(any_db: Database) -> None:
     clerk = Actor(ActorKind.STAFF, None, "clerk")
     late = hemet(2026, 11, 17, 23, 30)  # Tuesday night in Hemet, Wednesday in UTC
     with db.write() as s:
-        audit.record(s, clerk, "sign_in", at=late, target="clerk")
-        audit.record(s, clerk, "permit_created", at=hemet(2026, 11, 18, 9), target="B2611-001")
-        audit.record(
+        domain_audit.record(s, clerk, "sign_in", at=late, target="clerk")
+        domain_audit.record(
+            s, clerk, "permit_created", at=hemet(2026, 11, 18, 9), target="B2611-001"
+        )
+        domain_audit.record(
             s, ANONYMOUS, "sign_in", at=hemet(2026, 11, 18, 9, 5), target="nobody", outcome="failed"
         )
-    everything = staffdesk.audit_log(db, SYSTEM, limit=200).items
+    everything = domain_audit.audit_log(db, SYSTEM, limit=200).items
     assert [r.action for r in everything[:3]] == ["sign_in", "permit_created", "sign_in"]
-    signs = staffdesk.audit_log(db, SYSTEM, action="sign_in").items
+    signs = domain_audit.audit_log(db, SYSTEM, action="sign_in").items
     assert [r.target for r in signs] == ["nobody", "clerk"]
-    assert [r.target for r in staffdesk.audit_log(db, SYSTEM, actor_name="CLE").items] == [
+    assert [r.target for r in domain_audit.audit_log(db, SYSTEM, actor_name="CLE").items] == [
         "B2611-001",
         "clerk",
     ]
-    assert [r.action for r in staffdesk.audit_log(db, SYSTEM, target="b2611").items] == [
+    assert [r.action for r in domain_audit.audit_log(db, SYSTEM, target="b2611").items] == [
         "permit_created"
     ]
-    tuesday = staffdesk.audit_log(db, SYSTEM, since=date(2026, 11, 17), until=date(2026, 11, 17))
+    tuesday = domain_audit.audit_log(db, SYSTEM, since=date(2026, 11, 17), until=date(2026, 11, 17))
     assert [r.target for r in tuesday.items] == ["clerk"]
-    wednesday = staffdesk.audit_log(db, SYSTEM, since=date(2026, 11, 18), action="sign_in")
+    wednesday = domain_audit.audit_log(db, SYSTEM, since=date(2026, 11, 18), action="sign_in")
     assert [r.target for r in wednesday.items] == ["nobody"]
-    page = staffdesk.audit_log(db, SYSTEM, limit=1)
-    rest = staffdesk.audit_log(db, SYSTEM, after=page.next_key, limit=200)
+    page = domain_audit.audit_log(db, SYSTEM, limit=1)
+    rest = domain_audit.audit_log(db, SYSTEM, after=page.next_key, limit=200)
     assert [r.id for r in (*page.items, *rest.items)] == [r.id for r in everything]
     assert rest.next_key is None
-    assert "sign_in" in staffdesk.audit_actions(db, SYSTEM)
+    assert "sign_in" in domain_audit.audit_actions(db, SYSTEM)
     assert everything[-1].at == late and everything[-1].at.tzinfo is not None
 
 
@@ -425,36 +429,36 @@ def test_audit_log_filters_and_pages(any_db: Database) -> None:
     ],
 )
 def test_parse_day(text: str, day: date) -> None:
-    assert staffdesk.parse_day(text) == day
+    assert calendar.parse_day(text) == day
 
 
 def test_parse_day_refusals() -> None:
     for bad in ("", "13/40/2026", "tomorrow", "11/19"):
         with pytest.raises(ValidationFailed) as refused:
-            staffdesk.parse_day(bad, "due_on")
+            calendar.parse_day(bad, "due_on")
         assert refused.value.errors == {"due_on": "Enter a date like 11/19/2026."}
-    assert staffdesk.parse_day("", required=False) is None
+    assert calendar.parse_day("", required=False) is None
 
 
 def test_money_and_fee_lines() -> None:
-    assert staffdesk.parse_cents("$1,234.56") == 123_456
-    assert staffdesk.parse_cents("12") == 1_200
-    assert staffdesk.parse_cents("0.5") == 50
+    assert permits_fees.parse_cents("$1,234.56") == 123_456
+    assert permits_fees.parse_cents("12") == 1_200
+    assert permits_fees.parse_cents("0.5") == 50
     for bad in ("-5", "1.234", "ten", "1,23"):
         with pytest.raises(ValidationFailed):
-            staffdesk.parse_cents(bad)
-    fees = staffdesk.parse_fee_lines("elec 95.00, ISSUE 55; TECH 25.00")
+            permits_fees.parse_cents(bad)
+    fees = permits_fees.parse_fee_lines("elec 95.00, ISSUE 55; TECH 25.00")
     assert [(f.code, f.amount_cents) for f in fees] == [
         ("ELEC", 9_500),
         ("ISSUE", 5_500),
         ("TECH", 2_500),
     ]
-    assert staffdesk.parse_fee_lines("") == []
+    assert permits_fees.parse_fee_lines("") == []
     with pytest.raises(ValidationFailed, match="CODE AMOUNT"):
-        staffdesk.parse_fee_lines("ELEC")
-    standard = staffdesk.standard_fees("ELECTRICAL")
-    assert staffdesk.fee_lines_text(standard) == "ELEC 95.00, ISSUE 55.00, TECH 25.00"
-    assert [f.code for f in staffdesk.standard_fees("POOL", plan_check=True)] == ["PLANCHK"]
+        permits_fees.parse_fee_lines("ELEC")
+    standard = permits_fees.standard_fees("ELECTRICAL")
+    assert permits_fees.fee_lines_text(standard) == "ELEC 95.00, ISSUE 55.00, TECH 25.00"
+    assert [f.code for f in permits_fees.standard_fees("POOL", plan_check=True)] == ["PLANCHK"]
 
 
 # --------------------------------------------------------------------------- the CLI

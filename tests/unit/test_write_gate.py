@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import func, select
 
 from etrakit_tui.domain import audit
-from etrakit_tui.domain.actors import SYSTEM
-from etrakit_tui.domain.db import Database, WriteGate, sqlite_file
+from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.domain.errors import DatabaseError
-from etrakit_tui.domain.models import AuditEvent
+from etrakit_tui.domain.store.db import Database, WriteGate, sqlite_file
+from etrakit_tui.domain.store.models import AuditEvent
 
 
 def _events(db: Database) -> int:

@@ -1,8 +1,15 @@
-"""Domain errors: each carries a message fit to show the user as it is."""
+"""Domain errors: each carries a message fit to show the user as it is.
+
+:class:`AccessDenied` is a refused access: it says exactly what :class:`NotFound` says (a
+permit another company may not see reads like one that does not exist) and carries what
+:func:`etrakit_tui.domain.audit.audit_denial` writes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from etrakit_tui.domain.accounts.actors import Actor
 
 
 class EtrakitError(Exception):
@@ -61,3 +68,14 @@ class RuleViolation(EtrakitError):
 
 class SlotFull(RuleViolation):
     """The requested district/day/period has no room left."""
+
+
+class AccessDenied(NotFound):
+    """A refused access. Says exactly what :class:`NotFound` says; carries what to audit."""
+
+    def __init__(self, what: str, *, actor: Actor, target: str, detail: str = "") -> None:
+        super().__init__(what)
+        self.actor = actor
+        self.target = target
+        self.detail = detail
+        self.audited = False

@@ -94,7 +94,7 @@ def _log(exc: Exception) -> None:
 
 
 def _is_connection_failure(exc: Exception) -> bool:
-    from etrakit_tui.domain.db import is_connection_failure
+    from etrakit_tui.domain.store.db import is_connection_failure
 
     return is_connection_failure(exc)
 

@@ -2,7 +2,7 @@
 
 Start-up is kept to what the sign-in screen needs: the data layer (SQLAlchemy, SQLModel,
 pydantic, argon2) is not imported to draw it. The app may be given a ready
-:class:`~etrakit_tui.domain.db.Database` (tests, the demo) or an *opener*; with an opener,
+:class:`~etrakit_tui.domain.store.db.Database` (tests, the demo) or an *opener*; with an opener,
 the first key pressed on the sign-in screen starts opening the database and importing the
 sign-in services in a thread worker, so that work overlaps the typing, and anything that
 needs the database (:attr:`EtrakitApp.database`) waits for it.
@@ -38,12 +38,12 @@ from etrakit_tui.tui.theme import ThemeCommands
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.actors import Actor
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.accounts.actors import Actor
+    from etrakit_tui.domain.store.db import Database
 
 DatabaseOpener = Callable[[], "Database"]
 
-WARM_MODULES = ("etrakit_tui.domain.auth",)
+WARM_MODULES = ("etrakit_tui.domain.accounts.auth",)
 """Imported with the database when it is opened: what the sign-in screen calls."""
 
 
@@ -130,7 +130,7 @@ def _unreachable(exc: Exception) -> Exception:
     name) becomes :class:`DatabaseUnavailable` saying what failed; anything else is itself."""
     from sqlalchemy.exc import DBAPIError
 
-    from etrakit_tui.domain.db import is_connection_failure, unavailable
+    from etrakit_tui.domain.store.db import is_connection_failure, unavailable
 
     if isinstance(exc, DBAPIError) or is_connection_failure(exc):
         return unavailable(None, exc)
@@ -247,7 +247,7 @@ class EtrakitApp(App[None]):
             self._check_session(self.actor, self.last_activity)
 
     def _check_session(self, actor: Actor, last_activity: datetime) -> None:
-        from etrakit_tui.domain.auth import SessionState, check_session
+        from etrakit_tui.domain.accounts.auth import SessionState, check_session
 
         def check() -> str | None:
             state = check_session(self.database, actor, last_activity)

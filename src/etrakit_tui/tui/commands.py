@@ -18,7 +18,7 @@ from etrakit_tui.tui import navigation
 from etrakit_tui.tui.navigation import key_words
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.readmodels import SearchHit
+    from etrakit_tui.domain.permits.views import SearchHit
 
 PERMIT_HITS = 8
 
@@ -75,7 +75,7 @@ class PortalCommands(Provider):
         text = query.strip()
         if actor is None or len(text) < 2 or not text[0].isalpha():
             return []
-        from etrakit_tui.domain.search import search_permits  # signed in: the data layer is up
+        from etrakit_tui.domain.permits.search import search_permits
 
         database = getattr(self.app, "database", None)
         if database is None:

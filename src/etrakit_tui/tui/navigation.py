@@ -15,7 +15,7 @@ from importlib import import_module
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from etrakit_tui.domain.actors import ActorKind
+from etrakit_tui.domain.accounts.actors import ActorKind
 
 HOME = "dashboard"
 """The name of every kind's home: the base of the signed-in screens (F2)."""

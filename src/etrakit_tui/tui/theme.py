@@ -25,8 +25,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.actors import Actor
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.accounts.actors import Actor
+    from etrakit_tui.domain.store.db import Database
 
 SUNLIGHT = "etrakit-sunlight"
 """Name of the high-contrast theme."""
@@ -107,7 +107,7 @@ def _changed(app: App[Any], theme: Theme) -> None:
 
 def _save(app: App[Any]) -> None:
     """Thread worker: keep the latest wished theme for its account."""
-    from etrakit_tui.domain import profile
+    from etrakit_tui.domain.accounts import profile
 
     with _SAVING:
         pending = getattr(app, _PENDING, None)

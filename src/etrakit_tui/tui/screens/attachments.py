@@ -26,10 +26,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
-from etrakit_tui.domain import permits
-from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.readmodels import AttachmentRow
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.permits import attachments
+from etrakit_tui.domain.permits.views import AttachmentRow
 from etrakit_tui.tui.downloads import save_download
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal
@@ -196,7 +196,7 @@ class AttachmentViewer(PortalModal[None]):
         database, ident, shades = portal.database, self.row.attachment_id, portal.no_color
 
         def load() -> tuple[bytes, str, Text | str]:
-            _, content_type, data = permits.attachment_content(database, actor, ident)
+            _, content_type, data = attachments.attachment_content(database, actor, ident)
             return (data, *render_attachment(content_type, data, cols, rows, shades))
 
         run_service(
@@ -268,7 +268,7 @@ class AttachmentViewer(PortalModal[None]):
 
         run_service(
             self,
-            lambda: permits.email_attachment(database, actor, ident),
+            lambda: attachments.email_attachment(database, actor, ident),
             on_done=lambda to: self._emailed(
                 f"Queued for email to {to}. It is sent within a few minutes.", True
             ),

@@ -18,8 +18,8 @@ from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.actors import Actor
-    from etrakit_tui.domain.db import Database
+    from etrakit_tui.domain.accounts.actors import Actor
+    from etrakit_tui.domain.store.db import Database
     from etrakit_tui.tui.app import EtrakitApp
 
 T = TypeVar("T")

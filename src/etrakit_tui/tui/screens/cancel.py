@@ -15,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
-from etrakit_tui.domain import calendar, inspections
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.inspections import InspectionView
+from etrakit_tui.domain.inspections import calendar, cancel, requests
+from etrakit_tui.domain.inspections.views import InspectionView
 from etrakit_tui.settings import Jurisdiction
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
@@ -136,7 +136,7 @@ class CancelScreen(PortalScreen):
     def action_reload(self) -> None:
         """Read the upcoming inspections again."""
         self.call_service(
-            inspections.upcoming_for_company,
+            requests.upcoming_for_company,
             self.database,
             self.actor,
             on_done=self._show,
@@ -199,7 +199,7 @@ class CancelScreen(PortalScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.call_service(
-                    inspections.cancel_inspection,
+                    cancel.cancel_inspection,
                     self.database,
                     self.actor,
                     view.id,

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from etrakit_tui.domain import calendar
+from etrakit_tui.domain.inspections import calendar
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.widgets.form_field import FormFooter

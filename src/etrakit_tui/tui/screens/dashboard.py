@@ -23,10 +23,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from etrakit_tui.domain import inspections, permits
-from etrakit_tui.domain.calendar import format_date
-from etrakit_tui.domain.fees import format_cents
-from etrakit_tui.domain.readmodels import (
+from etrakit_tui.domain.inspections import requests
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.permits import dashboard as permits_dashboard
+from etrakit_tui.domain.permits.fees import format_cents
+from etrakit_tui.domain.permits.views import (
     ActiveInspectionRow,
     ActivePermitRow,
     Dashboard,
@@ -188,7 +189,9 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
         active = PagedTable(
             "My Active Permits",
             ACTIVE_PERMIT_COLUMNS,
-            lambda after, limit: permits.active_permits_page(database, actor, after, limit),
+            lambda after, limit: permits_dashboard.active_permits_page(
+                database, actor, after, limit
+            ),
             active_permit_cells,
             page_size=PAGE_SIZE,
             select_label="Open permit",
@@ -197,7 +200,9 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
         inspections_ = PagedTable(
             "My Active Inspections",
             ACTIVE_INSPECTION_COLUMNS,
-            lambda after, limit: permits.active_inspections_page(database, actor, after, limit),
+            lambda after, limit: permits_dashboard.active_inspections_page(
+                database, actor, after, limit
+            ),
             active_inspection_cells,
             page_size=PAGE_SIZE,
             select_label="Open permit",
@@ -206,7 +211,9 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
         expired = PagedTable(
             "My Expired Permits",
             EXPIRED_PERMIT_COLUMNS,
-            lambda after, limit: permits.expired_permits_page(database, actor, after, limit),
+            lambda after, limit: permits_dashboard.expired_permits_page(
+                database, actor, after, limit
+            ),
             expired_permit_cells,
             page_size=PAGE_SIZE,
             select_label="Open permit",
@@ -217,7 +224,7 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
         # the three lists read one by one); each table's loader reads its later pages.
         load_first_pages(
             [active, inspections_, expired],
-            lambda: first_pages(permits.dashboard(database, actor, page_size=PAGE_SIZE)),
+            lambda: first_pages(permits_dashboard.dashboard(database, actor, page_size=PAGE_SIZE)),
         )
         yield active  # each 1fr high: the three share the height
         yield inspections_
@@ -315,7 +322,7 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
 
 def why_no_request(database: Any, actor: Any, number: str) -> str:
     """Why no inspection can be requested on ``number``, in the domain's words."""
-    options = inspections.inspection_types_for(database, actor, number)
+    options = requests.inspection_types_for(database, actor, number)
     if not options:
         return "No inspections can be requested online for this type of permit."
     reasons = [option.reason for option in options if option.reason]

@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
-from etrakit_tui.domain import fees
-from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.fees import format_cents
-from etrakit_tui.domain.readmodels import FeeBreakdown
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.permits import fees
+from etrakit_tui.domain.permits.fees import format_cents
+from etrakit_tui.domain.permits.views import FeeBreakdown
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.modal import PortalModal

@@ -23,9 +23,9 @@ from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.auth import SignInResult
+    from etrakit_tui.domain.accounts.auth import SignInResult
 
-# The data layer (etrakit_tui.domain.auth: SQLAlchemy, argon2...) is imported inside the
+# The data layer (etrakit_tui.domain.accounts.auth: SQLAlchemy, argon2...) is imported inside the
 # workers that call it, never at module level: the sign-in screen is drawn without it, and
 # the app opens the database while the user types (EtrakitApp.warm_database).
 
@@ -113,7 +113,7 @@ class SetPasswordScreen(PortalModal[bool]):
         self.pin = pin
 
     def compose(self) -> ComposeResult:
-        from etrakit_tui.domain.passwords import policy_for
+        from etrakit_tui.domain.accounts.passwords import policy_for
 
         policy = policy_for(self.app.database.jurisdiction)  # type: ignore[attr-defined]
         with Vertical(id="set-password", classes="dialog"):
@@ -146,7 +146,7 @@ class SetPasswordScreen(PortalModal[bool]):
         company, pin = self.company, self.pin
 
         def save() -> None:
-            from etrakit_tui.domain import auth
+            from etrakit_tui.domain.accounts import auth
 
             auth.set_initial_password(app.database, company, pin, password, confirm)
 
@@ -273,7 +273,7 @@ class LoginScreen(Screen[Any]):
         yield FormFooter()
 
     def _demo_credentials(self) -> Any:
-        from etrakit_tui.domain.demo import DEMO_CREDENTIALS
+        from etrakit_tui.democity.demo import DEMO_CREDENTIALS
 
         lines = ["Demo sign-ins:"]
         lines += [f"  {who:<24} {name:<20} {secret}" for who, name, secret in DEMO_CREDENTIALS]
@@ -341,7 +341,7 @@ class LoginScreen(Screen[Any]):
             if not wanted and not open_list:
                 return []
             db = app.database  # waits while it opens
-            from etrakit_tui.domain import auth
+            from etrakit_tui.domain.accounts import auth
 
             return auth.list_company_names(db, wanted, limit=PICKER_ROWS * 4)
 
@@ -434,7 +434,7 @@ class LoginScreen(Screen[Any]):
 
         def sign_in() -> SignInResult:
             db = app.database  # waits while it opens
-            from etrakit_tui.domain import auth
+            from etrakit_tui.domain.accounts import auth
 
             if staff:
                 return auth.sign_in_staff(db, name, secret)

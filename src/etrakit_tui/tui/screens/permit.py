@@ -26,15 +26,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from etrakit_tui.domain import permits
-from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.readmodels import (
-    ConditionRow,
-    ContactRow,
-    InspectionRow,
-    PermitDetail,
-)
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.permits import detail as permits_detail
+from etrakit_tui.domain.permits.views import ConditionRow, ContactRow, InspectionRow, PermitDetail
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.attachments import AttachmentTable
@@ -364,7 +359,7 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
 
     def _load(self) -> None:
         self.call_service(
-            permits.permit_detail,
+            permits_detail.permit_detail,
             self.database,
             self.actor,
             self.number,

@@ -15,10 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static, Switch
 
-from etrakit_tui.domain import profile
+from etrakit_tui.domain.accounts import profile
+from etrakit_tui.domain.accounts.passwords import policy_for
+from etrakit_tui.domain.accounts.profile import ProfileUpdate, ProfileView
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
-from etrakit_tui.domain.passwords import policy_for
-from etrakit_tui.domain.profile import ProfileUpdate, ProfileView
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen

@@ -20,17 +20,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from etrakit_tui.domain import calendar, inspections, permits, profile
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts import profile
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import EtrakitError, NotFound, RuleViolation, ValidationFailed
-from etrakit_tui.domain.inspections import (
+from etrakit_tui.domain.inspections import calendar, requests
+from etrakit_tui.domain.inspections.views import (
     ContactInfo,
     InspectionTypeOption,
     InspectionView,
     RequestedItem,
 )
-from etrakit_tui.domain.models import Period
+from etrakit_tui.domain.permits import detail
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import Period
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
@@ -67,8 +69,8 @@ class RequestFormData:
 def load_request_form(db: Database, actor: Actor, number: str) -> RequestFormData:
     """The types valid for the permit, the requestable dates, and the contact block
     prefilled from the company profile (if the actor is a company) and the permit's site."""
-    types = tuple(inspections.inspection_types_for(db, actor, number))
-    site = permits.parcel_info(db, actor, number)
+    types = tuple(requests.inspection_types_for(db, actor, number))
+    site = detail.parcel_info(db, actor, number)
     try:
         company = profile.get_profile(db, actor)
     except NotFound:  # staff requesting for a contractor: no profile to copy
@@ -151,7 +153,7 @@ class InspectionRequestScreen(PortalScreen):
             yield FormField(
                 "Email Address", text_input(max_length=254), field="contact_email", required=True
             )
-            yield FormField("Notes", text_input(max_length=inspections.MAX_NOTES), field="notes")
+            yield FormField("Notes", text_input(max_length=requests.MAX_NOTES), field="notes")
             yield FormField(
                 "Inspection Type", choice([], prompt="Choose a type"), field="inspection_type"
             )
@@ -263,7 +265,7 @@ class InspectionRequestScreen(PortalScreen):
         item = RequestedItem(str(code), day, str(period))
         self.adding = True
         self.call_service(
-            inspections.check_request_item,
+            requests.check_request_item,
             self.database,
             self.actor,
             self.number,
@@ -328,7 +330,7 @@ class InspectionRequestScreen(PortalScreen):
         )
         self.sending = True
         self.call_service(
-            inspections.request_inspections,
+            requests.request_inspections,
             self.database,
             self.actor,
             self.number,

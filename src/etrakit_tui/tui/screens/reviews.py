@@ -19,10 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
-from etrakit_tui.domain import reviews
-from etrakit_tui.domain.calendar import format_date
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.readmodels import ReviewNotes, ReviewRow, ReviewSort
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.permits import reviews
+from etrakit_tui.domain.permits.views import ReviewNotes, ReviewRow, ReviewSort
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.workers import run_service

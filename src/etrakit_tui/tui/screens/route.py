@@ -23,10 +23,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from etrakit_tui.domain import calendar, inspections
 from etrakit_tui.domain.errors import ValidationFailed
-from etrakit_tui.domain.inspections import RouteStop
-from etrakit_tui.domain.staffdesk import parse_day
+from etrakit_tui.domain.inspections import assignment, calendar
+from etrakit_tui.domain.inspections.calendar import parse_day
+from etrakit_tui.domain.inspections.views import RouteStop
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
@@ -167,7 +167,7 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
             inert(f"My route — {calendar.format_day(day)}")
         )
         self.call_service(
-            inspections.route_for,
+            assignment.route_for,
             self.database,
             self.actor,
             day,

@@ -24,14 +24,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, RadioButton, RadioSet, Static, TextArea
 
-from etrakit_tui.domain import calendar, inspections, permits
-from etrakit_tui.domain.calendar import format_date
-from etrakit_tui.domain.db import Database
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
-from etrakit_tui.domain.inspection_work import NOTIFIED_RESULTS
-from etrakit_tui.domain.inspections import InspectionView, RouteStop
-from etrakit_tui.domain.models import InspectionStatus
-from etrakit_tui.domain.readmodels import PermitDetail
+from etrakit_tui.domain.inspections import calendar, results
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.inspections.results import NOTIFIED_RESULTS
+from etrakit_tui.domain.inspections.views import InspectionView, RouteStop
+from etrakit_tui.domain.permits import detail as permits_detail
+from etrakit_tui.domain.permits.views import PermitDetail
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import InspectionStatus
 from etrakit_tui.text import defuse
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
@@ -67,7 +68,7 @@ def kick_mailer(app: App[object], database: Database) -> None:
     pending for the ``notify`` job."""
 
     def send() -> None:
-        from etrakit_tui.domain.mailer import deliver_pending
+        from etrakit_tui.domain.notify.smtp import deliver_pending
         from etrakit_tui.settings import load_settings
 
         try:
@@ -323,7 +324,7 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
 
     def _load(self) -> None:
         self.call_service(
-            permits.permit_detail,
+            permits_detail.permit_detail,
             self.database,
             self.actor,
             self.stop.permit_number,
@@ -374,7 +375,7 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
         self.saving = True
         self.say("Recording...")
         self.call_service(
-            inspections.record_result,
+            results.record_result,
             self.database,
             self.actor,
             self.stop.inspection_id,

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from etrakit_tui.domain import inspections, permits
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.calendar import format_date
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.inspections import InspectionTypeOption
-from etrakit_tui.domain.readmodels import ActivePermitRow, Page
+from etrakit_tui.domain.inspections import requests
+from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.inspections.views import InspectionTypeOption
+from etrakit_tui.domain.permits import dashboard
+from etrakit_tui.domain.permits.views import ActivePermitRow, Page
+from etrakit_tui.domain.store.db import Database
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
@@ -39,7 +40,7 @@ def requestable_permits(
     found: list[ActivePermitRow] = []
     key = after
     for _ in range(MAX_PAGES_PER_LOAD):
-        page = permits.active_permits_page(db, actor, after_key=key, limit=PAGE)
+        page = dashboard.active_permits_page(db, actor, after_key=key, limit=PAGE)
         found.extend(row for row in page.items if row.can_request)
         key = page.next_key
         if key is None or len(found) >= want:
@@ -134,7 +135,7 @@ class ScheduleScreen(PortalScreen):
             return
         field.set_error(None)
         self.call_service(
-            inspections.inspection_types_for,
+            requests.inspection_types_for,
             self.database,
             self.actor,
             number,

@@ -15,10 +15,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from etrakit_tui.domain import search
-from etrakit_tui.domain.calendar import format_date, short_date
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
-from etrakit_tui.domain.readmodels import Page, SearchHit, SearchKey, SearchKind
+from etrakit_tui.domain.inspections.calendar import format_date, short_date
+from etrakit_tui.domain.permits import search
+from etrakit_tui.domain.permits.views import Page, SearchHit, SearchKey, SearchKind
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen

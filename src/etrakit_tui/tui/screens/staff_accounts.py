@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from etrakit_tui.domain import admin
-from etrakit_tui.domain.admin import StaffSummary
+from etrakit_tui.domain.accounts import admin
+from etrakit_tui.domain.accounts.admin import StaffSummary
+from etrakit_tui.domain.accounts.passwords import policy_for
 from etrakit_tui.domain.errors import ValidationFailed
-from etrakit_tui.domain.models import StaffRole
-from etrakit_tui.domain.passwords import policy_for
+from etrakit_tui.domain.store.models import StaffRole
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen
 from etrakit_tui.tui.widgets.form_field import FormField, choice, text_input

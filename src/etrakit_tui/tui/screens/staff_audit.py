@@ -16,10 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Select, Static
 
-from etrakit_tui.domain import staffdesk
+from etrakit_tui.domain import audit
+from etrakit_tui.domain.audit import AuditRow
 from etrakit_tui.domain.errors import ValidationFailed
-from etrakit_tui.domain.readmodels import Page
-from etrakit_tui.domain.staffdesk import AuditRow
+from etrakit_tui.domain.inspections import calendar
+from etrakit_tui.domain.permits.views import Page
 from etrakit_tui.domain.validation import FormErrors
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen
@@ -86,7 +87,7 @@ class AuditScreen(DeskScreen, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.call_service(
-            staffdesk.audit_actions,
+            audit.audit_actions,
             self.database,
             self.actor,
             on_done=self._actions,
@@ -115,7 +116,7 @@ class AuditScreen(DeskScreen, inherit_bindings=False):
         db, actor, f = self.database, self.actor, self.filters
 
         def load(after: int | None, limit: int) -> Page[AuditRow, int]:
-            return staffdesk.audit_log(
+            return audit.audit_log(
                 db,
                 actor,
                 action=f.action,
@@ -135,8 +136,8 @@ class AuditScreen(DeskScreen, inherit_bindings=False):
         self.clear_form()
         v = self.values()
         form = FormErrors()
-        since: date | None = form.run(staffdesk.parse_day, v["since"], "since", required=False)
-        until: date | None = form.run(staffdesk.parse_day, v["until"], "until", required=False)
+        since: date | None = form.run(calendar.parse_day, v["since"], "since", required=False)
+        until: date | None = form.run(calendar.parse_day, v["until"], "until", required=False)
         if form.errors:
             self.refused_errors(form.errors)
             return

@@ -16,11 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from etrakit_tui.domain import calendar, inspections, staffdesk
 from etrakit_tui.domain.errors import ValidationFailed
-from etrakit_tui.domain.inspections import AssignmentReport, InspectionView
-from etrakit_tui.domain.readmodels import Page
-from etrakit_tui.domain.staffdesk import InspectorOption, OpenInspectionKey
+from etrakit_tui.domain.inspections import assignment, calendar
+from etrakit_tui.domain.inspections.assignment import InspectorOption, OpenInspectionKey
+from etrakit_tui.domain.inspections.views import AssignmentReport, InspectionView
+from etrakit_tui.domain.permits.views import Page
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.staff_common import DeskScreen, ask
@@ -153,7 +153,7 @@ class AssignScreen(DeskScreen):
         db, actor, day = self.database, self.actor, self.day
 
         def load(after: OpenInspectionKey | None, limit: int) -> OpenPage:
-            return staffdesk.open_inspections_page(db, actor, day, after, limit)
+            return assignment.open_inspections_page(db, actor, day, after, limit)
 
         return load
 
@@ -183,7 +183,7 @@ class AssignScreen(DeskScreen):
     @on(Input.Submitted, "#assign-date")
     def _typed_day(self, event: Input.Submitted) -> None:
         try:
-            day = staffdesk.parse_day(event.value, "date")
+            day = calendar.parse_day(event.value, "date")
         except ValidationFailed as exc:
             self.say(exc.errors["date"])
             return
@@ -202,7 +202,7 @@ class AssignScreen(DeskScreen):
             self.say("There is no inspection to assign on this day.")
             return
         self.call_service(
-            staffdesk.list_inspectors,
+            assignment.list_inspectors,
             self.database,
             self.actor,
             on_done=lambda people: self._pick(view, people),
@@ -214,7 +214,7 @@ class AssignScreen(DeskScreen):
         def picked(username: str | None) -> None:
             if username:
                 self.call_service(
-                    inspections.assign_inspector,
+                    assignment.assign_inspector,
                     self.database,
                     self.actor,
                     view.id,
@@ -240,7 +240,7 @@ class AssignScreen(DeskScreen):
             f"Run the daily assignment for {calendar.format_day(day)}?",
             "Every requested inspection of the day gets an inspector of its district.",
             then=lambda: self.call_service(
-                inspections.assign_inspections,
+                assignment.assign_inspections,
                 self.database,
                 self.actor,
                 day,

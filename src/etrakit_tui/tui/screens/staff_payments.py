@@ -12,12 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
-from etrakit_tui.domain import fees, staffdesk
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.fees import format_cents
-from etrakit_tui.domain.readmodels import FeeBreakdown
+from etrakit_tui.domain.permits import fees
+from etrakit_tui.domain.permits.fees import format_cents
+from etrakit_tui.domain.permits.views import FeeBreakdown
+from etrakit_tui.domain.store.db import Database
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.fees import breakdown_text
@@ -29,7 +29,7 @@ def pay_from_form(
     db: Database, actor: Actor, number: str, amount: str, method: str, reference: str
 ) -> FeeBreakdown:
     """Read the amount as typed, then :func:`fees.record_payment`."""
-    cents = staffdesk.parse_cents(amount, "amount")
+    cents = fees.parse_cents(amount, "amount")
     return fees.record_payment(db, actor, number, cents, method, reference)
 
 

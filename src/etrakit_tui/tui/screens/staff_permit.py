@@ -15,12 +15,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static, Switch
 
-from etrakit_tui.domain import catalog, staffdesk
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
-from etrakit_tui.domain.fees import format_cents
-from etrakit_tui.domain.models import ContactRole
-from etrakit_tui.domain.staffdesk import CreatedPermit
+from etrakit_tui.domain.accounts.actors import Actor
+from etrakit_tui.domain.permits import catalog, issue
+from etrakit_tui.domain.permits import fees as permits_fees
+from etrakit_tui.domain.permits.fees import format_cents
+from etrakit_tui.domain.permits.issue import CreatedPermit
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import ContactRole
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen
 from etrakit_tui.tui.widgets.form_field import FormField, choice, text_input
@@ -36,27 +37,27 @@ OTHER_ROLES = (
 def create_from_form(db: Database, actor: Actor, v: dict[str, Any]) -> CreatedPermit:
     """The form's values, as typed, to :func:`staffdesk.create_permit` (the fee lines are
     read by the domain's parser, so a bad line is refused at the fees field)."""
-    companies = [staffdesk.CompanyOnPermit(v["company"])] if v["company"].strip() else []
+    companies = [issue.CompanyOnPermit(v["company"])] if v["company"].strip() else []
     contacts = []
     if v["contact_name"].strip():
         contacts.append(
-            staffdesk.ContactInput(
+            issue.ContactInput(
                 v["contact_role"] or ContactRole.OWNER.value,
                 v["contact_name"],
                 v["contact_phone"],
                 v["contact_email"],
             )
         )
-    return staffdesk.create_permit(
+    return issue.create_permit(
         db,
         actor,
         permit_type=v["permit_type"] or "",
-        parcel=staffdesk.ParcelInput(
+        parcel=issue.ParcelInput(
             v["apn"], v["address"], v["district"] or "", v["zoning"], v["owner_name"]
         ),
         companies=companies,
         contacts=contacts,
-        fees=staffdesk.parse_fee_lines(v["fees"]),
+        fees=permits_fees.parse_fee_lines(v["fees"]),
         status=v["status"] or "",
         plan_check=bool(v["plan_check"]),
         subtype=v["subtype"],
@@ -85,7 +86,7 @@ class CreatePermitScreen(DeskScreen, inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         j = self.database.jurisdiction
-        statuses = [(s.value, s.value) for s in staffdesk.NEW_PERMIT_STATUSES]
+        statuses = [(s.value, s.value) for s in issue.NEW_PERMIT_STATUSES]
         yield from self.compose_header()
         yield from self.compose_title("Create a permit")
         with VerticalScroll(classes="desk-body"):
@@ -150,10 +151,10 @@ class CreatePermitScreen(DeskScreen, inherit_bindings=False):
             self.field("permit_type").set_error("Choose a type first.")
             self.field("permit_type").focus_control()
             return
-        fees = staffdesk.standard_fees(v["permit_type"], plan_check=bool(v["plan_check"]))
+        fees = permits_fees.standard_fees(v["permit_type"], plan_check=bool(v["plan_check"]))
         control = self.field("fees").control
         assert isinstance(control, Input)
-        control.value = staffdesk.fee_lines_text(fees)
+        control.value = permits_fees.fee_lines_text(fees)
         self.field("fees").focus_control()
 
     def action_save(self) -> None:

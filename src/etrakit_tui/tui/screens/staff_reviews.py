@@ -13,12 +13,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static, TextArea
 
-from etrakit_tui.domain import calendar, catalog, reviews, staffdesk
-from etrakit_tui.domain.actors import Actor
-from etrakit_tui.domain.db import Database
+from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import ValidationFailed
-from etrakit_tui.domain.models import ReviewStatus
-from etrakit_tui.domain.readmodels import ReviewNotes, ReviewRow
+from etrakit_tui.domain.inspections import calendar
+from etrakit_tui.domain.permits import catalog, reviews
+from etrakit_tui.domain.permits.views import ReviewNotes, ReviewRow
+from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.models import ReviewStatus
 from etrakit_tui.domain.validation import FormErrors
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert
@@ -55,12 +56,12 @@ def post_from_form(db: Database, actor: Actor, number: str, form: ReviewForm) ->
     """Read the dates and cycle as typed (every bad one reported at once), then
     :func:`staffdesk.post_review`."""
     errors = FormErrors()
-    submitted = errors.run(staffdesk.parse_day, form.submitted_on, "submitted_on")
-    due = errors.run(staffdesk.parse_day, form.due_on, "due_on", required=False)
+    submitted = errors.run(calendar.parse_day, form.submitted_on, "submitted_on")
+    due = errors.run(calendar.parse_day, form.due_on, "due_on", required=False)
     cycle = errors.run(_cycle, form.cycle)
     errors.raise_if_any()
     assert submitted is not None
-    return staffdesk.post_review(
+    return reviews.post_review(
         db,
         actor,
         number,
@@ -80,8 +81,8 @@ def update_from_form(
     """A typed completed date is passed on; a blank one lets the domain decide."""
     changes: dict[str, Any] = {"status": status, "notes": notes}
     if completed.strip():
-        changes["completed_on"] = staffdesk.parse_day(completed, "completed_on")
-    return staffdesk.update_review(db, actor, review_id, **changes)
+        changes["completed_on"] = calendar.parse_day(completed, "completed_on")
+    return reviews.update_review(db, actor, review_id, **changes)
 
 
 class PostReviewScreen(DeskScreen, inherit_bindings=False):

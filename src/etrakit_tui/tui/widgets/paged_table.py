@@ -66,7 +66,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from etrakit_tui.domain.errors import DatabaseError, EtrakitError
-from etrakit_tui.domain.readmodels import Page
+from etrakit_tui.domain.permits.views import Page
 from etrakit_tui.logs import log_failure
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here

@@ -1,0 +1,24 @@
+"""Row locks for a change, in the one lock order, so PostgreSQL transactions never deadlock:
+permit, then inspection, then slot (SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from etrakit_tui.domain.store.models import (
+    Inspection,
+    Permit,
+)
+
+
+def lock_inspection(s: Session, inspection_id: int) -> Inspection:
+    """The inspection row, fresh from the database and locked (PostgreSQL) for this change."""
+    query = select(Inspection).where(Inspection.id == inspection_id).with_for_update()
+    return s.exec(query.execution_options(populate_existing=True)).one()
+
+
+def lock_permit(s: Session, permit_id: int) -> Permit:
+    """The permit row, fresh and locked (PostgreSQL) for this change."""
+    query = select(Permit).where(Permit.id == permit_id).with_for_update()
+    return s.exec(query.execution_options(populate_existing=True)).one()
