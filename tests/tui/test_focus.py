@@ -21,9 +21,9 @@ from textual.widgets._select import SelectOverlay
 from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.app import EtrakitApp
+from etrakit_tui.tui.screens.modal import ConfirmScreen
 from etrakit_tui.tui.screens.permit import PermitScreen
 from etrakit_tui.tui.screens.request import InspectionRequestScreen
-from etrakit_tui.tui.screens.staff_common import ConfirmScreen
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.focus_support import cells, contrast, reversed_share
 from tests.tui.forms_support import choose, option_words, signed_in

@@ -11,8 +11,7 @@ from textual.widgets import Static
 
 from etrakit_tui.domain.store.db import FixedClock
 from etrakit_tui.tui.screens.fees import FeesScreen
-from etrakit_tui.tui.screens.modal import PortalModal
-from etrakit_tui.tui.screens.staff_common import ConfirmScreen
+from etrakit_tui.tui.screens.modal import ConfirmScreen, PortalModal
 from etrakit_tui.tui.styles import STYLESHEETS
 from tests.tui.conftest import make_demo_app, until
 from tests.tui.forms_support import signed_in

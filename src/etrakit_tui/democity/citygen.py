@@ -296,11 +296,6 @@ def insert_tuples(conn: Connection, table: Table, params: list[tuple[Any, ...]])
             write(values)
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
-    """Insert plain dicts (see :func:`to_tuples`) without SQLAlchemy's per-row work."""
-    insert_tuples(conn, table, to_tuples(table, conn.dialect, rows))
-
-
 def store(conn: Connection, batch: Batch) -> None:
     """Write a :data:`Batch`; on PostgreSQL move each id sequence past the new ids."""
     for name, params in batch:

@@ -52,9 +52,6 @@ class CompanySummary:
     last_login_at: datetime | None
     created_at: datetime
 
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
-
 
 @dataclass(frozen=True, slots=True)
 class IssuedPin:

@@ -23,7 +23,7 @@ when the service lets an :class:`AccessDenied` out.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar, cast
 
@@ -162,29 +162,6 @@ def private_scope(actor: Actor, permit_id: Any = None) -> ColumnElement[bool]:
         theirs: ColumnElement[bool] = permit_id.in_(assigned)
         return theirs
     return false()
-
-
-def visible_among(session: Session, actor: Actor, permit_ids: Collection[int]) -> set[int]:
-    """Of ``permit_ids`` (a page of them), those whose private parts ``actor`` may see:
-    :func:`private_scope` for a short list, asked from the small side of each rule."""
-    wanted = set(permit_ids)
-    if not wanted:
-        return set()
-    if actor.is_staff:
-        return wanted
-    if actor.id is None:
-        return set()
-    if actor.kind is ActorKind.COMPANY:
-        query = select(PermitContact.permit_id).where(
-            PermitContact.company_id == actor.id, col(PermitContact.permit_id).in_(wanted)
-        )
-        return set(session.exec(query).all())
-    if actor.kind is ActorKind.INSPECTOR:
-        query = select(Inspection.permit_id).where(
-            Inspection.inspector_id == actor.id, col(Inspection.permit_id).in_(wanted)
-        )
-        return set(session.exec(query).all())
-    return set()
 
 
 def _deny(actor: Actor, what: str, target: str, detail: str) -> AccessDenied:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, bindparam, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts.actors import Actor
@@ -87,11 +87,6 @@ def sort_reviews(
     present.sort(key=lambda r: (key(r), r.review_id), reverse=descending)
     missing.sort(key=lambda r: r.review_id, reverse=descending)
     return (*present, *missing)
-
-
-def review_rows(session: Session, permit_id: int) -> tuple[ReviewRow, ...]:
-    """The reviews of a permit already authorized by the caller, in the default order."""
-    return sort_reviews(review_rows_of(session.connection(), permit_id))
 
 
 @permit_scoped

@@ -103,11 +103,6 @@ def _successor(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def prefix_condition(column: Any, prefix: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, as a range an index can serve."""
-    return and_(column >= prefix, column < _successor(prefix))
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -307,10 +307,6 @@ def unavailable(url: str | URL | None, exc: BaseException) -> DatabaseUnavailabl
     return DatabaseUnavailable(describe_failure(url, exc), url=shown)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 @dataclass
 class Database:
     """An engine plus the rules and clock every service needs.

@@ -5,7 +5,7 @@ the footer, and one way to call a domain service off the UI thread
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -80,10 +80,9 @@ class PortalScreen(Screen[Any]):
 
     @property
     def portal(self) -> EtrakitApp:
-        from etrakit_tui.tui.app import EtrakitApp
-
-        assert isinstance(self.app, EtrakitApp)
-        return self.app
+        """The portal app (every portal screen runs in one; typed here without importing
+        the app module, which imports the screens)."""
+        return cast("EtrakitApp", self.app)
 
     @property
     def database(self) -> Database:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from textual.screen import Screen
 from textual.widgets import Button
 
-from etrakit_tui.tui.screens.staff_common import ConfirmScreen
+from etrakit_tui.tui.screens.modal import ConfirmScreen
 
 
 class DiscardScreen(ConfirmScreen):

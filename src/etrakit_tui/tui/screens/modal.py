@@ -17,8 +17,14 @@ from __future__ import annotations
 
 from typing import ClassVar, TypeVar
 
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from etrakit_tui.tui.safe import inert
 
 R = TypeVar("R")
 
@@ -43,3 +49,37 @@ class QuestionModal(PortalModal[bool]):
 
     def escape_result(self) -> bool:
         return False
+
+
+class ConfirmScreen(QuestionModal):
+    """A yes/no question: Y answers yes, N or Esc no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Change nothing"),
+    ]
+
+    def __init__(self, question: str, *details: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.details = details
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm", classes="dialog"):
+            yield Static(inert(self.question), classes="title")
+            for line in self.details:
+                yield Static(inert(line))
+            with Horizontal(id="confirm-buttons"):
+                yield Button(inert(f"{self.yes} (Y)"), id="yes", variant="primary")
+                yield Button("No (N)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

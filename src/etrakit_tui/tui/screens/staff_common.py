@@ -7,19 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from etrakit_tui.domain.errors import EtrakitError, RuleViolation, ValidationFailed
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.screens.modal import QuestionModal
+from etrakit_tui.tui.screens.modal import ConfirmScreen
 from etrakit_tui.tui.widgets.form_field import FormField, clear_errors, show_errors
 
 DESK_BINDINGS: list[BindingType] = [
@@ -72,40 +70,6 @@ class DeskScreen(PortalScreen, inherit_bindings=False):
     def values(self) -> dict[str, Any]:
         """Every field's value by its domain name (text stripped by the domain)."""
         return {f.field: f.value for f in self.query(FormField)}
-
-
-class ConfirmScreen(QuestionModal):
-    """A yes/no question: Y answers yes, N or Esc no."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Change nothing"),
-    ]
-
-    def __init__(self, question: str, *details: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.details = details
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm", classes="dialog"):
-            yield Static(inert(self.question), classes="title")
-            for line in self.details:
-                yield Static(inert(line))
-            with Horizontal(id="confirm-buttons"):
-                yield Button(inert(f"{self.yes} (Y)"), id="yes", variant="primary")
-                yield Button("No (N)", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 def ask(screen: PortalScreen, question: str, *details: str, then: Callable[[], None]) -> None:
