@@ -35,7 +35,7 @@ OTHER_ROLES = (
 
 
 def create_from_form(db: Database, actor: Actor, v: dict[str, Any]) -> CreatedPermit:
-    """The form's values, as typed, to :func:`staffdesk.create_permit` (the fee lines are
+    """The form's values, as typed, to :func:`issue.create_permit` (the fee lines are
     read by the domain's parser, so a bad line is refused at the fees field)."""
     companies = [issue.CompanyOnPermit(v["company"])] if v["company"].strip() else []
     contacts = []

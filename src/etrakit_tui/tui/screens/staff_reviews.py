@@ -54,7 +54,7 @@ def _cycle(text: str) -> int | None:
 
 def post_from_form(db: Database, actor: Actor, number: str, form: ReviewForm) -> ReviewRow:
     """Read the dates and cycle as typed (every bad one reported at once), then
-    :func:`staffdesk.post_review`."""
+    :func:`reviews.post_review`."""
     errors = FormErrors()
     submitted = errors.run(calendar.parse_day, form.submitted_on, "submitted_on")
     due = errors.run(calendar.parse_day, form.due_on, "due_on", required=False)
