@@ -263,3 +263,11 @@ class Builder:
     def payment(self, permit_id: int, amount_cents: int) -> None:
         with self.db.write() as s:
             s.add(Payment(permit_id=permit_id, amount_cents=amount_cents, paid_at=CREATED))
+
+
+def account_theme(db: Database, actor: Actor) -> str | None:
+    """The theme ``actor``'s account keeps in the database (``None``: none kept)."""
+    model = Company if actor.kind is ActorKind.COMPANY else StaffUser
+    with db.read() as s:
+        row = s.get(model, actor.id)
+        return row.theme if row is not None else None

@@ -13,7 +13,6 @@ from textual.pilot import Pilot
 from textual.widgets import RadioSet, TabbedContent
 
 from etrakit_tui.domain.accounts import auth
-from etrakit_tui.domain.accounts.profile import account_theme
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
     Condition,
@@ -30,6 +29,7 @@ from etrakit_tui.tui.screens.route import RouteScreen
 from etrakit_tui.tui.screens.route_visit import InspectionScreen, ResultScreen
 from tests.support.injection import CORPUS, SHORT_CORPUS, assert_inert_output, shown_form
 from tests.support.inspection_scene import hemet
+from tests.support.readside import account_theme
 from tests.tui.conftest import make_demo_app, sign_in, type_text, until
 from tests.tui.forms_support import flat, on_screen, text_of
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import event, update
 
 from etrakit_tui.domain.accounts import admin, auth, hashing
-from etrakit_tui.domain.accounts.actors import SYSTEM, ActorKind
+from etrakit_tui.domain.accounts.actors import SYSTEM, Actor, ActorKind
 from etrakit_tui.domain.accounts.auth import COMPANY, SessionState
 from etrakit_tui.domain.accounts.hashing import needs_rehash
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
@@ -263,24 +263,32 @@ def test_disabled_staff_session_ends(db: Database, clock: FixedClock) -> None:
 # --------------------------------------------------------------------------- change password
 
 
+def change_password(db: Database, actor: Actor, current: str, password: str, confirm: str) -> None:
+    """What the profile's Save does with the password fields (prepare, then apply in one
+    transaction): the rules of a password change, without the profile's other fields."""
+    change = auth.prepare_password_change(db, actor, current, password, confirm)
+    with db.write() as s:
+        auth.apply_password_change(s, actor, change, db.now())
+
+
 def test_change_password_reports_every_bad_field_at_once(db: Database) -> None:
     actor = company_with_password(db)
     with pytest.raises(ValidationFailed) as bad:
-        auth.change_password(db, actor, "", "short", "other")
+        change_password(db, actor, "", "short", "other")
     assert set(bad.value.errors) == {"current_password", "password", "confirm"}
     with pytest.raises(ValidationFailed) as common:
-        auth.change_password(db, actor, PASSWORD, "password1", "password1")
+        change_password(db, actor, PASSWORD, "password1", "password1")
     assert "common" in common.value.errors["password"]
 
 
 def test_change_password_needs_the_current_one(db: Database) -> None:
     actor = company_with_password(db)
     with pytest.raises(ValidationFailed) as wrong:
-        auth.change_password(db, actor, "not my password", "brand new secret", "brand new secret")
+        change_password(db, actor, "not my password", "brand new secret", "brand new secret")
     assert set(wrong.value.errors) == {"current_password"}
     assert auth.sign_in_company(db, NAME, PASSWORD).actor == actor  # nothing changed
 
-    auth.change_password(db, actor, PASSWORD, "brand new secret", "brand new secret")
+    change_password(db, actor, PASSWORD, "brand new secret", "brand new secret")
     assert fails(db, NAME, PASSWORD) == GENERIC
     assert auth.sign_in_company(db, NAME, "brand new secret").actor == actor
     assert [e.outcome for e in audit_rows(db, "change_password")] == ["failed", "ok"]
@@ -288,7 +296,7 @@ def test_change_password_needs_the_current_one(db: Database) -> None:
 
 def test_only_companies_change_a_company_password(db: Database) -> None:
     with pytest.raises(NotFound):
-        auth.change_password(db, SYSTEM, PASSWORD, "brand new secret", "brand new secret")
+        change_password(db, SYSTEM, PASSWORD, "brand new secret", "brand new secret")
 
 
 # --------------------------------------------------------------------------- login picker

@@ -11,13 +11,13 @@ from etrakit_tui.domain.accounts.actors import ANONYMOUS, SYSTEM, Actor
 from etrakit_tui.domain.accounts.profile import (
     ProfileUpdate,
     ProfileView,
-    account_theme,
     get_profile,
     save_theme,
     update_profile,
 )
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from etrakit_tui.domain.store.db import Database
+from tests.support.readside import account_theme
 from tests.unit.accounts_support import PASSWORD, audit_rows, company_with_password
 
 NAME = "ACME ELECTRIC INC"

@@ -259,8 +259,8 @@ def test_a_rare_fragment_with_short_words_is_read_from_the_index(
     for n, street in enumerate(("N SOBOBA ST", "E ELM ST", "W OAK AVE", "S PINE ST")):
         b.permit(f"B2604-{n:03d}", companies=(company,), address=f"442 {street}")
     with db.read_conn() as conn:
-        assert search_module.address_plan(conn, "442 N SO") is search_module.AddressPlan.FEW
-        assert search_module.address_plan(conn, "442") is search_module.AddressPlan.WALK
+        assert search_module.probe_address(conn, "442 N SO")[0] is search_module.AddressPlan.FEW
+        assert search_module.probe_address(conn, "442")[0] is search_module.AddressPlan.WALK
     assert _numbers(db, company, "442 N SO", "address") == ["B2604-000"]
     assert _numbers(db, company, "442 N", "address") == ["B2604-000"]
 

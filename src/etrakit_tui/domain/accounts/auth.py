@@ -562,14 +562,6 @@ def apply_password_change(
     audit.record(session, actor, "change_password", at=now, target=actor.name)
 
 
-def change_password(db: Database, actor: Actor, current: str, password: str, confirm: str) -> None:
-    """A company changes its password: current required, policy applied, confirm must match.
-    Field errors come as ``ValidationFailed({"current_password"|"password"|"confirm": ...})``."""
-    change = prepare_password_change(db, actor, current, password, confirm)
-    with db.write() as s:
-        apply_password_change(s, actor, change, db.now())
-
-
 # --------------------------------------------------------------------------- login picker
 
 

@@ -7,7 +7,7 @@ toggle. Every field is validated and *all* messages come back at once
 valid; one transaction saves the profile, the new password (if any) and the audit line.
 
 Every signed-in account (company, staff member, inspector) also keeps its colour theme
-(:func:`save_theme`, :func:`account_theme`): a comfort kept in the database, never in a file.
+(:func:`save_theme`; the sign-in reads it back): a comfort kept in the database, never in a file.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, update
 
 from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts import auth
@@ -221,12 +221,3 @@ def save_theme(
         if done.rowcount != 1:
             raise NotFound("account")
     return name
-
-
-def account_theme(db: Database, actor: Actor) -> str | None:
-    """The theme ``actor``'s account chose last (``None``: the portal's default)."""
-    table = _theme_table(actor)
-    with db.read() as s:
-        name = s.connection().execute(select(table.c.theme).where(table.c.id == actor.id))
-        found = name.scalar()
-    return found if isinstance(found, str) and THEME_NAME.fullmatch(found) else None

@@ -137,7 +137,7 @@ def _validated(query: str, kind: SearchKind | str) -> tuple[str, SearchKind]:
 
 
 class AddressPlan(StrEnum):
-    """How an address search reaches its parcels (see :func:`address_plan`)."""
+    """How an address search reaches its parcels (see :func:`probe_address`)."""
 
     LIKE = "like"  # PostgreSQL: LIKE, served by the GIN trigram index
     IDS = "ids"  # PostgreSQL: the few parcels the GIN trigram probe found (bound ids)
@@ -214,8 +214,9 @@ _LIKE_PROBE = (
 )
 
 
-def address_plan(source: Session | Connection, text: str) -> AddressPlan:
-    """How to find the parcels whose address contains ``text`` (uppercase).
+def probe_address(source: Session | Connection, text: str) -> tuple[AddressPlan, list[int]]:
+    """How to find the parcels whose address contains ``text`` (uppercase), and the parcel
+    ids the probe found (:attr:`AddressPlan.FEW` reads them).
 
     * PostgreSQL: the GIN ``gin_trgm_ops`` index is probed the same way (``LIKE``, up to
       :data:`FEW_PARCELS` + 1 parcels). A rare fragment reads the probe's parcels by id
@@ -232,11 +233,6 @@ def address_plan(source: Session | Connection, text: str) -> AddressPlan:
     * A fragment shorter than :data:`addressindex.MIN_FRAGMENT` (3) characters has no
       trigram: it stays a scan of the addresses (in address order) on both engines.
     """
-    return probe_address(source, text)[0]
-
-
-def probe_address(source: Session | Connection, text: str) -> tuple[AddressPlan, list[int]]:
-    """:func:`address_plan`, with the parcel ids :attr:`AddressPlan.IDS` reads."""
     conn = source.connection() if isinstance(source, Session) else source
     sqlite = conn.dialect.name == "sqlite"
     if len(text) < MIN_FRAGMENT:
@@ -297,7 +293,7 @@ def _search_statement(
         sort_col = col(Parcel.address)
         match = sort_col.like(_PATTERN, escape="\\")
         if plan is AddressPlan.SCAN:
-            match = func.strpos(sort_col, _TEXT) > 0  # the same rows; see address_plan
+            match = func.strpos(sort_col, _TEXT) > 0  # the same rows; see probe_address
         elif plan is AddressPlan.IDS:
             match = and_(col(Parcel.id) == any_(_IDS), match)
         elif plan is AddressPlan.FEW:
@@ -344,7 +340,7 @@ def search_permits(
     Pass the page's ``next_key`` as ``after`` for the next page. Refuses an empty query,
     one with control characters, or a too-long one (:class:`ValidationFailed` on ``query``).
     An address fragment of 3 characters or more is looked up in the trigram index; a
-    shorter one scans the addresses (see :func:`address_plan`).
+    shorter one scans the addresses (see :func:`probe_address`).
     """
     text, wanted = _validated(query, kind)
     if not may_see_public(actor):

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from etrakit_tui.domain.errors import DatabaseError, SchemaBehindError
@@ -80,24 +80,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
-
-
-def pending_changes(engine: Engine) -> list[Any]:
-    """What ``alembic check`` would find: differences between the models and the database."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from etrakit_tui.domain.store.addressindex import include_name
-    from etrakit_tui.domain.store.models import metadata
-
-    with engine.connect() as conn:
-        opts = {
-            "compare_type": True,
-            "render_as_batch": conn.dialect.name == "sqlite",
-            "include_name": include_name,  # as migrations/env.py: the trigram index is not a model
-        }
-        ctx = MigrationContext.configure(conn, opts=opts)
-        return list(compare_metadata(ctx, metadata))
 
 
 @contextmanager
