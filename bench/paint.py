@@ -78,7 +78,7 @@ async def _paint(
 
     db = data.open()
     app = make_app(db)
-    settle_memory()  # as the portal does once its database layer is loaded (cli.run_portal)
+    settle_memory()  # as the portal does once its database layer is loaded (cli.portal.run_portal)
     results = [PaintResult(label, data.engine, company) for label, company in companies]
     try:
         async with app.run_test(size=(80, 24)) as pilot:

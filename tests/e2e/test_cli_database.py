@@ -391,7 +391,7 @@ def test_reading_a_database_that_is_not_there_creates_nothing(place: Place) -> N
 HOLD_OPEN = """
 import json, sys
 from pathlib import Path
-from etrakit_tui.cli import database_choice, open_chosen
+from etrakit_tui.cli.bootstrap import database_choice, open_chosen
 database = open_chosen(database_choice(None, None))
 with database.read_conn() as conn:
     conn.exec_driver_sql("SELECT count(*) FROM company").scalar()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import col, select
 
-from etrakit_tui.cli import cli, main
+from etrakit_tui.cli import main
 from etrakit_tui.domain import audit as domain_audit
 from etrakit_tui.domain.accounts.actors import ANONYMOUS, SYSTEM, Actor, ActorKind
 from etrakit_tui.domain.errors import NotFound, ValidationFailed
@@ -465,9 +465,6 @@ def test_money_and_fee_lines() -> None:
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from etrakit_tui import staff_cli
-
-    staff_cli.register(cli)
     code = 0
     try:
         main(args)

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(*, demo: bool) -> None:
-    from etrakit_tui.cli import run_portal
+    from etrakit_tui.cli.portal import run_portal
 
     run_portal(None, demo=demo, remote=True)
 
@@ -65,7 +65,7 @@ INTERNAL_ERROR = "Something went wrong; the portal must close. The error was log
 def _describe(exc: Exception) -> str:
     """The line the visitor sees: a domain or configuration error's own message (a database
     that cannot be reached: the one plain line), else a plain line; never a driver's text."""
-    from etrakit_tui.cli import CliError
+    from etrakit_tui.cli.bootstrap import CliError
     from etrakit_tui.domain.errors import EtrakitError
     from etrakit_tui.settings import ConfigError
     from etrakit_tui.tui.app import user_message

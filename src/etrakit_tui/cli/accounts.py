@@ -1,11 +1,11 @@
-"""Administration commands (SPEC §6): ``company add|list|issue-pin|disable|enable`` and
+"""Accounts (SPEC §6, administration): ``company add|list|issue-pin|disable|enable`` and
 ``staff add``. They call the same domain services as the staff screens, as the system actor."""
 
 from __future__ import annotations
 
 import click
 
-from etrakit_tui.cli import command_database, db_option
+from etrakit_tui.cli.bootstrap import command_database, db_option
 from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.text import defuse
 
@@ -161,10 +161,3 @@ def staff_add(
         phone=phone,
     )
     click.echo(f"{defuse(summary.username)}: {summary.role} account created")
-
-
-def register(cli: click.Group) -> None:
-    """Add the administration groups to the root command (idempotent)."""
-    for group in (company, staff):
-        if group.name not in cli.commands:
-            cli.add_command(group)

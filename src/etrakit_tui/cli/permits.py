@@ -1,5 +1,5 @@
-"""Staff commands for scripting (SPEC §3, §6): ``permit create``, ``review post``,
-``review update``, ``payment record``, ``inspection assign`` and ``audit list``.
+"""Permits for scripting (SPEC §3, §6): ``permit create``, ``review post``, ``review update``
+and ``payment record``.
 
 They call the same domain services as the staff screens, as the system actor, and print
 one line per result (data defused: no terminal control characters from the database).
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from etrakit_tui.cli import command_database, db_option
+from etrakit_tui.cli.bootstrap import command_database, db_option
 from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.text import defuse
 
@@ -239,102 +239,3 @@ def payment_record(
     click.echo(
         defuse(f"{breakdown.permit_number}: fees due {format_cents(breakdown.amount_due_cents)}")
     )
-
-
-# --------------------------------------------------------------------------- inspection
-
-
-@click.group()
-def inspection() -> None:
-    """Assign inspections by hand (the daily job is ``assign-inspections``)."""
-
-
-@inspection.command("assign")
-@db_option
-@click.argument("inspection_id", type=int)
-@click.argument("inspector")
-@click.pass_context
-def inspection_assign(
-    ctx: click.Context, db_url: str | None, inspection_id: int, inspector: str
-) -> None:
-    """Give inspection INSPECTION_ID to INSPECTOR (a user name)."""
-    from etrakit_tui.domain.inspections.assignment import assign_inspector
-
-    view = assign_inspector(command_database(ctx, db_url), SYSTEM, inspection_id, inspector)
-    click.echo(
-        defuse(
-            f"inspection {view.id}: {view.type_name} on {view.permit_number} "
-            f"{view.requested_date:%m/%d/%Y} {view.period} -> {view.inspector_name}"
-        )
-    )
-
-
-# --------------------------------------------------------------------------- audit
-
-
-@click.group()
-def audit() -> None:
-    """Read the audit log."""
-
-
-@audit.command("list")
-@db_option
-@click.option("--action", default=None, help="Only this action, e.g. sign_in.")
-@click.option("--actor", "actor_name", default=None, help="Actor name starts with.")
-@click.option("--target", default=None, help="Target starts with.")
-@click.option("--since", default=None, help="From this day (local).")
-@click.option("--until", default=None, help="To this day (local), included.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-@click.pass_context
-def audit_list(
-    ctx: click.Context,
-    db_url: str | None,
-    action: str | None,
-    actor_name: str | None,
-    target: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-) -> None:
-    """List audit events, newest first (tab-separated)."""
-    from etrakit_tui.domain.audit import audit_log
-
-    database = command_database(ctx, db_url)
-    zone = database.jurisdiction.zone
-    after: int | None = None
-    left = limit
-    while left > 0:
-        page = audit_log(
-            database,
-            SYSTEM,
-            action=action,
-            actor_name=actor_name,
-            target=target,
-            since=_day(since, "since"),
-            until=_day(until, "until"),
-            after=after,
-            limit=min(left, 200),
-        )
-        for row in page.items:
-            at = row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-            fields = (
-                at,
-                row.actor_kind,
-                row.actor_name,
-                row.action,
-                row.target,
-                row.outcome,
-                row.detail,
-            )
-            click.echo("\t".join(defuse(f) for f in fields))
-        left -= len(page.items)
-        if page.next_key is None:
-            return
-        after = page.next_key
-
-
-def register(cli: click.Group) -> None:
-    """Add the staff groups to the root command (idempotent)."""
-    for group in (permit, review, payment, inspection, audit):
-        if group.name not in cli.commands:
-            cli.add_command(group)

@@ -1,7 +1,5 @@
-"""The SSH commands of the console script: ``serve-ssh`` and ``ssh-shell``.
-
-``etrakit_tui.cli.main()`` calls :func:`register` to add them to the root group.
-"""
+"""The SSH commands: ``serve-ssh`` (the portal over SSH, one TUI process per connection)
+and ``ssh-shell`` (the ``ForceCommand`` for a city's own OpenSSH server)."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from etrakit_tui.cli import (
+from etrakit_tui.cli.bootstrap import (
     config_option,
     database_choice,
     db_option,
@@ -150,9 +148,3 @@ def ssh_shell(ctx: click.Context, db_url: str | None, config_path: Path | None) 
 
     choice = database_choice(ctx, db_url, config_path)
     exec_shell(choice.url, choice.config)
-
-
-def register(cli: click.Group) -> None:
-    """Add ``serve-ssh`` and ``ssh-shell`` to the root command group."""
-    cli.add_command(serve_ssh)
-    cli.add_command(ssh_shell)
