@@ -60,6 +60,7 @@ from etrakit_tui.domain.validation import FormErrors, clean_text, validate_email
 
 REQUESTABLE_STATUSES = (PermitStatus.ISSUED.value, PermitStatus.ACTIVE.value)
 MAX_NOTES = 2000
+NO_ONLINE_TYPES = "No inspections can be requested online for this type of permit."
 
 
 # --------------------------------------------------------------------------- when Request shows
@@ -93,7 +94,7 @@ def request_blocker(permit: PermitLike, *, has_inspection_types: bool, today: da
     if permit.on_hold:
         return "This permit is on hold; contact the Building Division."
     if not has_inspection_types:
-        return "No inspections can be requested online for this type of permit."
+        return NO_ONLINE_TYPES
     return None
 
 
@@ -216,6 +217,13 @@ def _permit_to_request(s: Session, actor: Actor, number: str, *, lock: bool) -> 
     return permit
 
 
+def _type_reasons(f: _Facts) -> list[tuple[InspectionType, str | None]]:
+    """Each type of the permit with why it cannot be requested now (``None``: it can); a
+    permit-wide reason applies to every type."""
+    blocker = f.blocker
+    return [(t, blocker or _type_refusal(f, t)) for t in f.types]
+
+
 @permit_scoped
 def inspection_types_for(
     db: Database, actor: Actor, permit_number: str
@@ -226,11 +234,29 @@ def inspection_types_for(
     with audited_refusals(db, actor, "inspection_types", target), db.read() as s:
         permit = _permit_to_request(s, actor, permit_number, lock=False)
         f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
-        options = []
-        for t in f.types:
-            reason = f.blocker or _type_refusal(f, t)
-            options.append(InspectionTypeOption(t.code, t.name, t.is_final, reason is None, reason))
-        return options
+        return [
+            InspectionTypeOption(t.code, t.name, t.is_final, reason is None, reason)
+            for t, reason in _type_reasons(f)
+        ]
+
+
+@permit_scoped
+def request_refusal(db: Database, actor: Actor, permit_number: str) -> str | None:
+    """Why no inspection can be requested on the permit now, in one sentence (``None``: at
+    least one type can be): :data:`NO_ONLINE_TYPES` for a permit type without any, else the
+    first type's reason (a permit-wide one, such as an expired permit, comes first). What
+    the screens say when *Request* is not offered or a typed number cannot get a request.
+    Refused and audited like :func:`inspection_types_for` (another company: ``NotFound``)."""
+    target = normalise_number(permit_number)[:120]
+    with audited_refusals(db, actor, "inspection_types", target), db.read() as s:
+        permit = _permit_to_request(s, actor, permit_number, lock=False)
+        f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
+        reasons = [reason for _, reason in _type_reasons(f)]
+        if not reasons:
+            return NO_ONLINE_TYPES
+        if any(reason is None for reason in reasons):
+            return None
+        return reasons[0]
 
 
 # --------------------------------------------------------------------------- request

@@ -38,6 +38,7 @@ from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.fees import FeesScreen
+from etrakit_tui.tui.screens.request_offer import not_offered, open_request_screen
 from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable, load_first_pages
 
 PAGE_SIZE = 50
@@ -303,40 +304,14 @@ class DashboardScreen(PortalScreen, inherit_bindings=False):
             open_request_screen(self, number)
             return
         self.call_service(
-            why_no_request,
+            requests.request_refusal,
             self.database,
             self.actor,
             number,
-            on_done=lambda reason: self._explain(number, reason),
+            on_done=lambda reason: self.say(not_offered(self, number, reason)),
             group="why-no-request",
         )
-
-    def _explain(self, number: str, reason: str) -> None:
-        j = self.database.jurisdiction
-        self.say(f"Request is not offered on {number}; contact the {j.name} at {j.phone}. {reason}")
 
     def action_refresh(self) -> None:
         for table in self.query(PagedTable):
             table.refresh_rows()
-
-
-def why_no_request(database: Any, actor: Any, number: str) -> str:
-    """Why no inspection can be requested on ``number``, in the domain's words."""
-    options = requests.inspection_types_for(database, actor, number)
-    if not options:
-        return "No inspections can be requested online for this type of permit."
-    reasons = [option.reason for option in options if option.reason]
-    if len(reasons) == len(options):
-        return reasons[0] or ""
-    return "Open the permit to see which inspections can be requested."
-
-
-def open_request_screen(screen: PortalScreen, number: str) -> None:
-    """Push the inspection request form for ``number`` (another engineer's screen; imported
-    lazily so the dashboard works before it exists)."""
-    try:
-        from etrakit_tui.tui.screens.request import InspectionRequestScreen
-    except ImportError:
-        screen.notify("Inspection requests are not available yet.", severity="warning")
-        return  # pragma: no cover - only before the request screen exists
-    screen.app.push_screen(InspectionRequestScreen(number))

@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from etrakit_tui.domain.errors import EtrakitError
+from etrakit_tui.domain.inspections import requests
 from etrakit_tui.domain.inspections.calendar import format_date
 from etrakit_tui.domain.permits import detail as permits_detail
 from etrakit_tui.domain.permits.views import ConditionRow, ContactRow, InspectionRow, PermitDetail
@@ -34,8 +35,8 @@ from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.attachments import AttachmentTable
 from etrakit_tui.tui.screens.base import PortalScreen
-from etrakit_tui.tui.screens.dashboard import open_request_screen, why_no_request
 from etrakit_tui.tui.screens.fees import FeesScreen
+from etrakit_tui.tui.screens.request_offer import not_offered, open_request_screen
 from etrakit_tui.tui.screens.reviews import ReviewsPane
 
 TABS = ("info", "site", "contacts", "inspections", "conditions", "reviews")
@@ -440,15 +441,13 @@ class PermitScreen(PortalScreen, inherit_bindings=False):
             open_request_screen(self, self.number)
             return
         number = self.number
-        j = self.database.jurisdiction
-
-        def explain(reason: str) -> None:
-            self.say(
-                f"Request is not offered on {number}; contact the {j.name} at {j.phone}. {reason}"
-            )
-
         self.call_service(
-            why_no_request, self.database, self.actor, number, on_done=explain, group="why"
+            requests.request_refusal,
+            self.database,
+            self.actor,
+            number,
+            on_done=lambda reason: self.say(not_offered(self, number, reason)),
+            group="why",
         )
 
     def action_fees(self) -> None:

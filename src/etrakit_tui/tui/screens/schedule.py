@@ -1,9 +1,10 @@
 """Schedule an inspection (menu F4): the company's permits where *Request* is offered, or a
 permit number typed by hand; Enter opens the inspection request form for it.
 
-The list pages on the server: pages of *My Active Permits* are read (keyset) and only the
-rows offering *Request* are kept; the next pages load as the cursor nears the end
-(:class:`~etrakit_tui.tui.widgets.paged_table.PagedTable`).
+The list pages on the server (:func:`requestable.requestable_permits`, keyset by permit
+number); the next pages load as the cursor nears the end
+(:class:`~etrakit_tui.tui.widgets.paged_table.PagedTable`). A typed number is checked with
+:func:`requests.request_refusal`: its reason shows under the field, or the form opens.
 """
 
 from __future__ import annotations
@@ -14,48 +15,18 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.inspections import requests
+from etrakit_tui.domain.inspections import requestable, requests
 from etrakit_tui.domain.inspections.calendar import format_date
-from etrakit_tui.domain.inspections.views import InspectionTypeOption
-from etrakit_tui.domain.permits import dashboard
 from etrakit_tui.domain.permits.views import ActivePermitRow, Page
-from etrakit_tui.domain.store.db import Database
 from etrakit_tui.text import sentence
 from etrakit_tui.tui.safe import inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
+from etrakit_tui.tui.screens.request_offer import open_request_screen
 from etrakit_tui.tui.widgets.form_field import FormField, FormFooter, text_input
 from etrakit_tui.tui.widgets.paged_table import PagedColumn, PagedTable
 
 PAGE = 50
-MAX_PAGES_PER_LOAD = 20
-
-
-def requestable_permits(
-    db: Database, actor: Actor, after: str | None = None, want: int = PAGE
-) -> Page[ActivePermitRow, str]:
-    """About ``want`` permits offering *Request*, after permit number ``after``: pages of
-    *My Active Permits* are read until enough are found (or a bounded number of pages)."""
-    found: list[ActivePermitRow] = []
-    key = after
-    for _ in range(MAX_PAGES_PER_LOAD):
-        page = dashboard.active_permits_page(db, actor, after_key=key, limit=PAGE)
-        found.extend(row for row in page.items if row.can_request)
-        key = page.next_key
-        if key is None or len(found) >= want:
-            break
-    return Page(items=tuple(found), next_key=key)
-
-
-def first_refusal(options: list[InspectionTypeOption]) -> str | None:
-    """Why no inspection can be requested on the permit (``None``: at least one can)."""
-    if any(o.requestable for o in options):
-        return None
-    if not options:
-        return "No inspections can be requested online for this type of permit."
-    return options[0].reason or "No inspection can be requested on this permit now."
-
 
 COLUMNS = (
     PagedColumn("PERMIT NO.", width=10),
@@ -116,7 +87,7 @@ class ScheduleScreen(PortalScreen):
 
     def _load(self, after: str | None, limit: int) -> Page[ActivePermitRow, str]:
         """The table's loader (a worker thread)."""
-        return requestable_permits(self.database, self.actor, after, limit)
+        return requestable.requestable_permits(self.database, self.actor, after, limit)
 
     @on(DataTable.RowSelected, "#permits")
     def _picked(self) -> None:
@@ -135,17 +106,16 @@ class ScheduleScreen(PortalScreen):
             return
         field.set_error(None)
         self.call_service(
-            requests.inspection_types_for,
+            requests.request_refusal,
             self.database,
             self.actor,
             number,
-            on_done=lambda options: self._checked(number, options),
+            on_done=lambda why: self._checked(number, why),
             on_error=self._refused,
             group="schedule-check",
         )
 
-    def _checked(self, number: str, options: list[InspectionTypeOption]) -> None:
-        why = first_refusal(options)
+    def _checked(self, number: str, why: str | None) -> None:
         if why:
             self.query_one("#field-permit", FormField).set_error(why)
             return
@@ -158,6 +128,4 @@ class ScheduleScreen(PortalScreen):
             self.portal.show_error(exc)
 
     def open_request(self, number: str) -> None:
-        from etrakit_tui.tui.screens.request import InspectionRequestScreen
-
-        self.app.push_screen(InspectionRequestScreen(number))
+        open_request_screen(self, number)
