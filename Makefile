@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   — create .venv, install, run the portal on a fresh demo database
-#   make test   — same bootstrap, then ruff, mypy (strict) and the whole pytest suite
+#   make test   — same bootstrap, then ruff, the import contracts (lint-imports), mypy (strict)
+#                 and the whole pytest suite
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,6 +23,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
