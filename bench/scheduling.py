@@ -29,11 +29,12 @@ from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import EtrakitError, SlotFull
 from etrakit_tui.domain.inspections.calendar import requestable_slots
 from etrakit_tui.domain.inspections.requests import (
+    ContactInfo,
+    RequestedItem,
     can_request_expr,
     inspection_types_for,
     request_inspections,
 )
-from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
 from etrakit_tui.domain.permits.dashboard import today
 from etrakit_tui.domain.store.db import Database, FixedClock, make_engine
 from etrakit_tui.domain.store.models import Company, ContactRole, Permit, PermitContact

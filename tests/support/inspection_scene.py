@@ -16,8 +16,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
 from etrakit_tui.domain.accounts.actors import Actor
-from etrakit_tui.domain.inspections.requests import request_inspections
-from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.inspections.requests import ContactInfo, RequestedItem, request_inspections
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
     AuditEvent,

@@ -175,3 +175,28 @@ def test_the_readme_layout_matches_the_tree() -> None:
     assert packages | modules <= listed
     missing = sorted(p for p in listed if not (SRC / p).exists())
     assert missing == []
+
+
+def test_read_models_follow_one_convention() -> None:
+    """A concept's read models live in its ``views`` module: frozen, slotted dataclasses (or
+    the enums they use), and nothing else — no query, no ORM row."""
+    import enum
+    import importlib
+    import inspect
+
+    found = []
+    for path in sorted((SRC / "domain").rglob("views.py")):
+        module = importlib.import_module(
+            "etrakit_tui." + ".".join(path.relative_to(SRC).with_suffix("").parts)
+        )
+        for name, value in vars(module).items():
+            if getattr(value, "__module__", None) != module.__name__:
+                continue  # imported, not defined here
+            if inspect.isfunction(value):
+                found.append(f"{module.__name__}.{name}: a function")
+            elif inspect.isclass(value) and not issubclass(value, enum.Enum):
+                params = getattr(value, "__dataclass_params__", None)
+                if params is None or not params.frozen or "__slots__" not in vars(value):
+                    found.append(f"{module.__name__}.{name}: not a frozen, slotted dataclass")
+    assert found == []
+    assert len(list((SRC / "domain").rglob("views.py"))) >= 4

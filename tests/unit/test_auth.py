@@ -17,6 +17,7 @@ from etrakit_tui.domain.accounts import admin, auth, hashing
 from etrakit_tui.domain.accounts.actors import SYSTEM, Actor, ActorKind
 from etrakit_tui.domain.accounts.auth import COMPANY, SessionState
 from etrakit_tui.domain.accounts.hashing import needs_rehash
+from etrakit_tui.domain.accounts.views import SignInResult
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.settings import Jurisdiction
@@ -443,7 +444,7 @@ def test_losing_the_race_for_the_pin_is_no_failed_sign_in(
     password before the loser's write: the loser is told, and nothing is counted."""
     issued = register(any_db)
     real_hash = hashing.hash_secret
-    winner: list[auth.SignInResult] = []
+    winner: list[SignInResult] = []
 
     def winner_goes_first(secret: str) -> str:
         monkeypatch.setattr(auth, "hash_secret", real_hash)  # once: the loser's own hash
@@ -467,7 +468,7 @@ def test_signing_in_with_a_pin_another_session_just_used_says_so(
 ) -> None:
     issued = register(any_db)
     real_verify = hashing.verify_secret
-    other: list[auth.SignInResult] = []
+    other: list[SignInResult] = []
 
     def other_session_saves_meanwhile(stored: str | None, secret: str) -> bool:
         monkeypatch.setattr(auth, "verify_secret", real_verify)  # once: this sign-in's own

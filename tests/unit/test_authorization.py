@@ -58,7 +58,7 @@ ID_PARAMS = {"review_id": "review", "attachment_id": "attachment", "inspection_i
 
 
 def _inspection_request_args() -> dict[str, Any]:
-    common = importlib.import_module("etrakit_tui.domain.inspections.views")
+    common = importlib.import_module("etrakit_tui.domain.inspections.requests")
     return {
         "contact": common.ContactInfo(
             "Pat Owner", "(951) 555-0100", "pat@example.com", "3800 THORN ST"

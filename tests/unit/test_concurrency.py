@@ -18,8 +18,7 @@ from sqlmodel import select
 
 from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import SlotFull
-from etrakit_tui.domain.inspections.requests import request_inspections
-from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
+from etrakit_tui.domain.inspections.requests import ContactInfo, RequestedItem, request_inspections
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import Inspection, InspectionSlot
 from etrakit_tui.settings import Jurisdiction

@@ -10,6 +10,8 @@ from sqlmodel import col, select
 from etrakit_tui.domain.errors import NotFound, RuleViolation, SlotFull, ValidationFailed
 from etrakit_tui.domain.inspections.calendar import local_today
 from etrakit_tui.domain.inspections.requests import (
+    ContactInfo,
+    RequestedItem,
     can_request,
     can_request_expr,
     check_request_item,
@@ -17,7 +19,6 @@ from etrakit_tui.domain.inspections.requests import (
     request_inspections,
 )
 from etrakit_tui.domain.inspections.results import record_result
-from etrakit_tui.domain.inspections.views import ContactInfo, RequestedItem
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
     Company,

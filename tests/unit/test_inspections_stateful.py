@@ -30,9 +30,8 @@ from etrakit_tui.domain.errors import RuleViolation, SlotFull
 from etrakit_tui.domain.inspections.assignment import assign_inspections
 from etrakit_tui.domain.inspections.calendar import requestable_dates
 from etrakit_tui.domain.inspections.cancel import cancel_inspection
-from etrakit_tui.domain.inspections.requests import request_inspections
+from etrakit_tui.domain.inspections.requests import RequestedItem, request_inspections
 from etrakit_tui.domain.inspections.results import record_result
-from etrakit_tui.domain.inspections.views import RequestedItem
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import Inspection, InspectionSlot
 from etrakit_tui.settings import Jurisdiction

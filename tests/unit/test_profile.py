@@ -10,11 +10,11 @@ from etrakit_tui.domain.accounts import admin, auth
 from etrakit_tui.domain.accounts.actors import ANONYMOUS, SYSTEM, Actor
 from etrakit_tui.domain.accounts.profile import (
     ProfileUpdate,
-    ProfileView,
     get_profile,
     save_theme,
     update_profile,
 )
+from etrakit_tui.domain.accounts.views import ProfileView
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from etrakit_tui.domain.store.db import Database
 from tests.support.readside import account_theme

@@ -8,8 +8,6 @@ audit line. A clear PIN is returned once, in :class:`IssuedPin`, and never store
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -19,6 +17,7 @@ from etrakit_tui.domain.accounts import auth
 from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.accounts.hashing import hash_secret
 from etrakit_tui.domain.accounts.passwords import policy_for
+from etrakit_tui.domain.accounts.views import CompanySummary, IssuedPin, StaffSummary
 from etrakit_tui.domain.errors import NotFound, RuleViolation, ValidationFailed
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import Company, StaffRole, StaffUser
@@ -33,45 +32,6 @@ from etrakit_tui.domain.validation import (
 
 _LICENSE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,29}")
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-
-
-@dataclass(frozen=True, slots=True)
-class CompanySummary:
-    """One company as staff see it in lists (never its hashes)."""
-
-    id: int
-    name: str
-    license_no: str
-    city: str
-    email: str
-    phone: str
-    disabled: bool
-    has_password: bool
-    pin_expires_at: datetime | None
-    locked_until: datetime | None
-    last_login_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedPin:
-    """A company and its new PIN, in clear: show it once, then forget it."""
-
-    company: CompanySummary
-    pin: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StaffSummary:
-    id: int
-    username: str
-    full_name: str
-    role: str
-    district: str | None
-    email: str
-    phone: str
-    disabled: bool
 
 
 def _summary(row: Company) -> CompanySummary:

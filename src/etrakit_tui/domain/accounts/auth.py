@@ -49,6 +49,7 @@ from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts.actors import ANONYMOUS, Actor, ActorKind
 from etrakit_tui.domain.accounts.hashing import hash_secret, needs_rehash, verify_secret
 from etrakit_tui.domain.accounts.passwords import policy_for
+from etrakit_tui.domain.accounts.views import SignInResult
 from etrakit_tui.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from etrakit_tui.domain.permits.search import like_pattern
 from etrakit_tui.domain.store.db import Database
@@ -91,29 +92,6 @@ class SessionState(StrEnum):
     OK = "ok"
     IDLE = "idle"
     DISABLED = "disabled"
-
-
-@dataclass(frozen=True, slots=True)
-class SignInResult:
-    """Who signed in; ``must_set_password`` when a company used its PIN."""
-
-    actor: Actor
-    must_set_password: bool = False
-    theme: str | None = None
-    """The colour theme this account chose last (``None``: the portal's default)."""
-
-    @property
-    def company_id(self) -> int | None:
-        return self.actor.id if self.actor.is_company else None
-
-    @property
-    def company_name(self) -> str | None:
-        return self.actor.name if self.actor.is_company else None
-
-    @property
-    def display_name(self) -> str:
-        """What "Signed in as:" shows: the company name, or the staff user name."""
-        return self.actor.name
 
 
 @dataclass(frozen=True, slots=True)

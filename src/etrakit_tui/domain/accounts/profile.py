@@ -22,6 +22,7 @@ from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts import auth
 from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.accounts.passwords import policy_for
+from etrakit_tui.domain.accounts.views import ProfileView
 from etrakit_tui.domain.errors import NotFound, ValidationFailed
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import Company
@@ -46,27 +47,6 @@ EDITABLE_FIELDS = (
     "fax",
     "notify_failed_inspection",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileView:
-    """What the profile form shows. ``changed_fields`` names what the last save changed
-    (empty from :func:`get_profile`); ``"password"`` is listed when the password changed."""
-
-    company_id: int
-    name: str
-    license_no: str
-    address: str
-    city: str
-    state: str
-    zip: str
-    email: str
-    phone: str
-    cell: str
-    fax: str
-    notify_failed_inspection: bool
-    password_rule: str
-    changed_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ refusal is audited (``access_denied``). An inspector sees only their own route.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, tuple_, update
@@ -19,18 +18,15 @@ from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.audit import audited_refusals, require_staff
 from etrakit_tui.domain.errors import NotFound, RuleViolation
 from etrakit_tui.domain.inspections.calendar import format_day, local_today, window_for
+from etrakit_tui.domain.inspections.schedule import OPEN, fetch, view_of, views
 from etrakit_tui.domain.inspections.views import (
-    OPEN,
     Assignment,
     AssignmentReport,
     InspectionView,
+    InspectorOption,
     RouteStop,
-    deny,
-    fetch,
-    view_of,
-    views,
 )
-from etrakit_tui.domain.permits.access import permit_scoped, scoped_row
+from etrakit_tui.domain.permits.access import deny, permit_scoped, scoped_row
 from etrakit_tui.domain.permits.views import Page
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.locks import lock_inspection
@@ -70,7 +66,7 @@ def assign_inspections(db: Database, actor: Actor, day: date | None = None) -> A
     when = day or local_today(db.jurisdiction, now)
     with audited_refusals(db, actor, "inspections_assigned", format_day(when)):
         if not actor.is_staff:
-            raise deny(actor, "assign-inspections", "daily assignment")
+            raise deny(actor, "inspection", "assign-inspections", "daily assignment")
         with db.write() as s:
             inspectors = _active_inspectors(s)
             load = {iid: 0 for iid, _, _ in inspectors}
@@ -163,7 +159,7 @@ def assign_inspector(
     ):
         _, permit = scoped_row(s, actor, Inspection, inspection_id, what="inspection")
         if not actor.is_staff:
-            raise deny(actor, permit.number, f"assign inspection {inspection_id}")
+            raise deny(actor, "inspection", permit.number, f"assign inspection {inspection_id}")
         inspection = lock_inspection(s, inspection_id)
         if inspection.status not in OPEN:
             raise RuleViolation(
@@ -199,12 +195,12 @@ def _route_inspector(s: Session, actor: Actor, inspector: str | None, target: st
     if actor.kind is ActorKind.INSPECTOR and actor.id is not None:
         if inspector is None or found == actor.id:
             return actor.id
-        raise deny(actor, target, "another inspector's route")
+        raise deny(actor, "inspection", target, "another inspector's route")
     if actor.is_staff and inspector:
         if found is None:
             raise NotFound("inspector")
         return found
-    raise deny(actor, target, "route")
+    raise deny(actor, "inspection", target, "route")
 
 
 def route_for(
@@ -279,15 +275,6 @@ def route_for(
 
 
 MAX_PAGE = 200
-
-
-@dataclass(frozen=True, slots=True)
-class InspectorOption:
-    """An active inspector staff may assign."""
-
-    username: str
-    full_name: str
-    district: str
 
 
 OpenInspectionKey = tuple[str, str, int]

@@ -12,14 +12,11 @@ from etrakit_tui.domain.inspections.calendar import (
     can_cancel_online,
     format_time,
 )
+from etrakit_tui.domain.inspections.schedule import OPEN, view_of
 from etrakit_tui.domain.inspections.slots import free_place
-from etrakit_tui.domain.inspections.views import (
-    OPEN,
-    InspectionView,
-    deny,
-    view_of,
-)
+from etrakit_tui.domain.inspections.views import InspectionView
 from etrakit_tui.domain.permits.access import (
+    deny,
     permit_scoped,
     scoped_row,
 )
@@ -46,7 +43,7 @@ def cancel_inspection(db: Database, actor: Actor, inspection_id: int) -> Inspect
     ):
         _, permit = scoped_row(s, actor, Inspection, inspection_id, what="inspection")
         if not (actor.is_staff or actor.is_company):
-            raise deny(actor, permit.number, f"cancel inspection {inspection_id}")
+            raise deny(actor, "inspection", permit.number, f"cancel inspection {inspection_id}")
         inspection = lock_inspection(s, inspection_id)
         if inspection.status not in OPEN:
             raise RuleViolation(

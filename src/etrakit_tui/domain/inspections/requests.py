@@ -27,15 +27,9 @@ from etrakit_tui.domain.inspections.calendar import (
     format_day,
     local_today,
 )
+from etrakit_tui.domain.inspections.schedule import OPEN, views
 from etrakit_tui.domain.inspections.slots import places_left, slot_full, take_place
-from etrakit_tui.domain.inspections.views import (
-    OPEN,
-    ContactInfo,
-    InspectionTypeOption,
-    InspectionView,
-    RequestedItem,
-    views,
-)
+from etrakit_tui.domain.inspections.views import InspectionTypeOption, InspectionView
 from etrakit_tui.domain.permits.access import (
     normalise_number,
     permit_for,
@@ -64,6 +58,26 @@ NO_ONLINE_TYPES = "No inspections can be requested online for this type of permi
 
 
 # --------------------------------------------------------------------------- when Request shows
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInfo:
+    """The contact block of the request form (name, phone, email, site address required)."""
+
+    name: str
+    phone: str
+    email: str
+    site_address: str
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedItem:
+    """One line of the request list: inspection type code, date, AM/PM."""
+
+    inspection_type: str
+    requested_date: date
+    period: Period | str
 
 
 class PermitLike(Protocol):

@@ -14,15 +14,11 @@ from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.audit import audited_refusals
 from etrakit_tui.domain.errors import RuleViolation
 from etrakit_tui.domain.inspections.calendar import format_day, local_today
+from etrakit_tui.domain.inspections.schedule import OPEN, view_of
 from etrakit_tui.domain.inspections.slots import free_place
-from etrakit_tui.domain.inspections.views import (
-    OPEN,
-    InspectionView,
-    deny,
-    view_of,
-)
+from etrakit_tui.domain.inspections.views import InspectionView
 from etrakit_tui.domain.notify.outbox import failed_inspection_email, queue_email
-from etrakit_tui.domain.permits.access import permit_scoped, scoped_row
+from etrakit_tui.domain.permits.access import deny, permit_scoped, scoped_row
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.locks import lock_inspection, lock_permit
 from etrakit_tui.domain.store.models import (
@@ -118,14 +114,14 @@ def record_result(
         row, permit = scoped_row(s, actor, Inspection, inspection_id, what="inspection")
         mine = actor.kind is ActorKind.INSPECTOR and row.inspector_id == actor.id
         if not (actor.is_staff or mine):
-            raise deny(actor, permit.number, f"result inspection {inspection_id}")
+            raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
         result = _result(status)
         text = clean_text(comments, "comments", max_len=MAX_COMMENTS, multiline=True)
         assert permit.id is not None
         permit = lock_permit(s, permit.id)
         inspection = lock_inspection(s, inspection_id)
         if not actor.is_staff and inspection.inspector_id != actor.id:
-            raise deny(actor, permit.number, f"result inspection {inspection_id}")
+            raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
         if inspection.status not in OPEN:
             raise RuleViolation(
                 f"A result is already recorded for this inspection ({inspection.status}).",

@@ -22,7 +22,7 @@ from etrakit_tui.domain.inspections.calendar import (
     format_day,
     requestable_slots,
 )
-from etrakit_tui.domain.inspections.views import fetch
+from etrakit_tui.domain.inspections.schedule import fetch
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import (
     InspectionSlot,

@@ -1,57 +1,19 @@
-"""Inspection read models and the one query that builds them (date, AM/PM, permit order)."""
+"""Inspection read models: what the inspection services hand to the screens (frozen
+dataclasses, never ORM rows)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
-
-from etrakit_tui.domain.accounts.actors import Actor
-from etrakit_tui.domain.errors import AccessDenied
 from etrakit_tui.domain.inspections.calendar import (
-    can_cancel_online,
-    cancel_deadline,
     format_day,
 )
-from etrakit_tui.domain.store.db import Database
-from etrakit_tui.domain.store.models import (
-    OPEN_INSPECTION_STATUSES,
-    Inspection,
-    InspectionType,
-    Parcel,
-    Period,
-    Permit,
-    StaffUser,
-)
 
-OPEN = tuple(s.value for s in OPEN_INSPECTION_STATUSES)
 """Statuses of an inspection that still holds its place (REQUESTED, SCHEDULED)."""
 
 
 # --------------------------------------------------------------------------- read models
-
-
-@dataclass(frozen=True, slots=True)
-class ContactInfo:
-    """The contact block of the request form (name, phone, email, site address required)."""
-
-    name: str
-    phone: str
-    email: str
-    site_address: str
-    notes: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RequestedItem:
-    """One line of the request list: inspection type code, date, AM/PM."""
-
-    inspection_type: str
-    requested_date: date
-    period: Period | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,73 +93,10 @@ class AssignmentReport:
         )
 
 
-def deny(actor: Actor, target: str, detail: str) -> AccessDenied:
-    """A refusal that reads exactly like "inspection not found"."""
-    return AccessDenied("inspection", actor=actor, target=target, detail=detail)
+@dataclass(frozen=True, slots=True)
+class InspectorOption:
+    """An active inspector staff may assign."""
 
-
-def fetch(s: Session, statement: Any) -> list[Any]:
-    """Rows of a select wider than SQLModel's typed ``select`` (at most four columns)."""
-    return list(s.exec(statement).all())
-
-
-def views(s: Session, db: Database, *where: Any, limit: int | None = None) -> list[InspectionView]:
-    """Inspection views matching ``where``, in date, AM/PM, permit order (at most ``limit``)."""
-    j, now = db.jurisdiction, db.now()
-    query = (
-        sa_select(
-            col(Inspection.id),
-            col(Permit.number),
-            col(Permit.permit_type),
-            col(Parcel.address),
-            col(Parcel.district),
-            col(InspectionType.code),
-            col(InspectionType.name),
-            col(Inspection.requested_date),
-            col(Inspection.period),
-            col(Inspection.status),
-            col(StaffUser.full_name),
-            col(Inspection.comments),
-        )
-        .join(Permit, col(Permit.id) == col(Inspection.permit_id))
-        .join(InspectionType, col(InspectionType.id) == col(Inspection.inspection_type_id))
-        .outerjoin(Parcel, col(Parcel.id) == col(Permit.parcel_id))
-        .outerjoin(StaffUser, col(StaffUser.id) == col(Inspection.inspector_id))
-        .where(*where)
-        .order_by(
-            col(Inspection.requested_date),
-            col(Inspection.period),
-            col(Permit.number),
-            col(Inspection.id),
-        )
-        .limit(limit)
-    )
-    found = []
-    for row in fetch(s, query):
-        iid, number, ptype, address, district, code, name, day, period, status = row[:10]
-        inspector, comments = row[10:]
-        found.append(
-            InspectionView(
-                id=iid,
-                permit_number=number,
-                permit_type=ptype,
-                address=address or "",
-                district=district or "",
-                type_code=code,
-                type_name=name,
-                requested_date=day,
-                period=period,
-                status=status,
-                inspector_name=inspector or "",
-                comments=comments,
-                cancel_deadline=cancel_deadline(j, day),
-                can_cancel=status in OPEN and can_cancel_online(j, day, now),
-            )
-        )
-    return found
-
-
-def view_of(s: Session, db: Database, inspection_id: int) -> InspectionView:
-    """The view of one inspection (after the caller's change, flushed)."""
-    s.flush()
-    return views(s, db, col(Inspection.id) == inspection_id)[0]
+    username: str
+    full_name: str
+    district: str

@@ -29,6 +29,7 @@ from email.utils import format_datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel import col
 
+from etrakit_tui.domain.notify.views import DeliveryReport
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import Attachment, Outbox, OutboxStatus
 from etrakit_tui.filenames import safe_filename
@@ -52,16 +53,6 @@ class MailAttachment:
 
 class AttachmentMissing(LookupError):
     """The row's attachment is no longer in the database: the row cannot be sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    sent: int
-    failed: int
-    pending: int
-
-    def __str__(self) -> str:
-        return f"sent {self.sent}, failed {self.failed}, still pending {self.pending}"
 
 
 def backoff(attempts: int) -> timedelta:

@@ -164,7 +164,9 @@ def private_scope(actor: Actor, permit_id: Any = None) -> ColumnElement[bool]:
     return false()
 
 
-def _deny(actor: Actor, what: str, target: str, detail: str) -> AccessDenied:
+def deny(actor: Actor, what: str, target: str, detail: str) -> AccessDenied:
+    """A refused access to ``what`` (``"permit"``, ``"inspection"``...): it reads exactly like
+    "<what> not found"; the service letting it out audits it."""
     return AccessDenied(what, actor=actor, target=target, detail=detail)
 
 
@@ -215,7 +217,7 @@ def _check(
     assert permit.id is not None
     allowed = may_see_private(session, actor, permit.id) if private else may_see_public(actor)
     if not allowed:
-        raise _deny(actor, what, permit.number, detail or ("private" if private else "public"))
+        raise deny(actor, what, permit.number, detail or ("private" if private else "public"))
 
 
 class HasPermitId(Protocol):

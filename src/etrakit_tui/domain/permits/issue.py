@@ -28,6 +28,7 @@ from etrakit_tui.domain.permits.fees import (
     FeeInput,
     format_cents,
 )
+from etrakit_tui.domain.permits.views import CreatedPermit
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import (
     Company,
@@ -86,20 +87,6 @@ class ContactInput:
 
 
 # --------------------------------------------------------------------------- read models
-
-
-@dataclass(frozen=True, slots=True)
-class CreatedPermit:
-    """What :func:`create_permit` made."""
-
-    number: str
-    permit_type: str
-    status: str
-    apn: str
-    address: str
-    new_parcel: bool
-    contacts: tuple[str, ...]
-    fees_total_cents: int
 
 
 # --------------------------------------------------------------------------- permits

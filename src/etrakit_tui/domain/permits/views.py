@@ -320,3 +320,17 @@ class SearchHit:
     issued_on: date | None
     is_mine: bool
     can_open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPermit:
+    """What :func:`create_permit` made."""
+
+    number: str
+    permit_type: str
+    status: str
+    apn: str
+    address: str
+    new_parcel: bool
+    contacts: tuple[str, ...]
+    fees_total_cents: int

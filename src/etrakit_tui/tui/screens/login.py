@@ -23,7 +23,7 @@ from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
-    from etrakit_tui.domain.accounts.auth import SignInResult
+    from etrakit_tui.domain.accounts.views import SignInResult
 
 # The data layer (etrakit_tui.domain.accounts.auth: SQLAlchemy, argon2...) is imported inside the
 # workers that call it, never at module level: the sign-in screen is drawn without it, and

@@ -17,7 +17,8 @@ from textual.widgets import Input, Static, Switch
 
 from etrakit_tui.domain.accounts import profile
 from etrakit_tui.domain.accounts.passwords import policy_for
-from etrakit_tui.domain.accounts.profile import ProfileUpdate, ProfileView
+from etrakit_tui.domain.accounts.profile import ProfileUpdate
+from etrakit_tui.domain.accounts.views import ProfileView
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert

@@ -24,12 +24,8 @@ from etrakit_tui.domain.accounts import profile
 from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.errors import EtrakitError, NotFound, RuleViolation, ValidationFailed
 from etrakit_tui.domain.inspections import calendar, requests
-from etrakit_tui.domain.inspections.views import (
-    ContactInfo,
-    InspectionTypeOption,
-    InspectionView,
-    RequestedItem,
-)
+from etrakit_tui.domain.inspections.requests import ContactInfo, RequestedItem
+from etrakit_tui.domain.inspections.views import InspectionTypeOption, InspectionView
 from etrakit_tui.domain.permits import detail
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import Period

@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from etrakit_tui.domain.accounts import admin
-from etrakit_tui.domain.accounts.admin import StaffSummary
 from etrakit_tui.domain.accounts.passwords import policy_for
+from etrakit_tui.domain.accounts.views import StaffSummary
 from etrakit_tui.domain.errors import ValidationFailed
 from etrakit_tui.domain.store.models import StaffRole
 from etrakit_tui.tui.safe import inert

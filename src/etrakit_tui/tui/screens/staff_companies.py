@@ -2,7 +2,7 @@
 first PIN is shown once), reissue a PIN, disable or enable.
 
 The PIN exists in clear only in :class:`PinScreen`: the domain returns it once
-(:class:`~etrakit_tui.domain.accounts.admin.IssuedPin`), the screen shows it, and closing the
+(:class:`~etrakit_tui.domain.accounts.views.IssuedPin`), the screen shows it, and closing the
 screen forgets it.
 """
 
@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static
 
 from etrakit_tui.domain.accounts import admin
-from etrakit_tui.domain.accounts.admin import CompanySummary, IssuedPin
+from etrakit_tui.domain.accounts.views import CompanySummary, IssuedPin
 from etrakit_tui.domain.inspections import calendar
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal

@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 
 from etrakit_tui.domain.errors import ValidationFailed
 from etrakit_tui.domain.inspections import assignment, calendar
-from etrakit_tui.domain.inspections.assignment import InspectorOption, OpenInspectionKey
-from etrakit_tui.domain.inspections.views import AssignmentReport, InspectionView
+from etrakit_tui.domain.inspections.assignment import OpenInspectionKey
+from etrakit_tui.domain.inspections.views import AssignmentReport, InspectionView, InspectorOption
 from etrakit_tui.domain.permits.views import Page
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal

@@ -19,7 +19,7 @@ from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.permits import catalog, issue
 from etrakit_tui.domain.permits import fees as permits_fees
 from etrakit_tui.domain.permits.fees import format_cents
-from etrakit_tui.domain.permits.issue import CreatedPermit
+from etrakit_tui.domain.permits.views import CreatedPermit
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import ContactRole
 from etrakit_tui.tui.safe import inert
