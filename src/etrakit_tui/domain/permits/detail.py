@@ -30,18 +30,15 @@ from etrakit_tui.domain.inspections.calendar import local_today
 from etrakit_tui.domain.inspections.requests import can_request
 from etrakit_tui.domain.permits.access import (
     permit_facts,
-    permit_for,
     permit_scoped,
 )
+from etrakit_tui.domain.permits.fees import breakdown_of
 from etrakit_tui.domain.permits.reviews import review_rows_of, sort_reviews
 from etrakit_tui.domain.permits.views import (
     AttachmentRow,
     ConditionRow,
     ContactRow,
-    FeeBreakdown,
-    FeeRow,
     InspectionRow,
-    PaymentRow,
     PermitDetail,
     SiteInfo,
     ViewerFlags,
@@ -51,11 +48,8 @@ from etrakit_tui.domain.store.models import (
     OPEN_INSPECTION_STATUSES,
     Attachment,
     Condition,
-    Fee,
     Inspection,
     InspectionType,
-    Parcel,
-    Payment,
     PermitContact,
     StaffUser,
 )
@@ -114,19 +108,6 @@ def _tab_statements() -> dict[str, Any]:
             col(Inspection.period).desc(),
             col(Inspection.id).desc(),
         ),
-        "fees": sa_select(
-            col(Fee.code), col(Fee.description), col(Fee.amount_cents), col(Fee.assessed_on)
-        )
-        .where(col(Fee.permit_id) == by_permit)
-        .order_by(col(Fee.assessed_on), col(Fee.id)),
-        "payments": sa_select(
-            col(Payment.amount_cents),
-            col(Payment.method),
-            col(Payment.reference),
-            col(Payment.paid_at),
-        )
-        .where(col(Payment.permit_id) == by_permit)
-        .order_by(col(Payment.paid_at), col(Payment.id)),
     }
 
 
@@ -163,40 +144,7 @@ def _inspection_rows(conn: Connection, permit_id: int) -> tuple[InspectionRow, .
     )
 
 
-def _fee_breakdown_rows(conn: Connection, number: str, permit_id: int) -> FeeBreakdown:
-    """*Fees*: each fee and payment, oldest first, and the totals (as
-    :func:`fees.breakdown_of` computes them)."""
-    fees = tuple(FeeRow(*row) for row in _tab(conn, "fees", permit_id))
-    payments = tuple(PaymentRow(*row) for row in _tab(conn, "payments", permit_id))
-    total = sum(f.amount_cents for f in fees)
-    paid = sum(p.amount_cents for p in payments)
-    return FeeBreakdown(
-        permit_number=number,
-        fees=fees,
-        payments=payments,
-        total_fees_cents=total,
-        total_paid_cents=paid,
-        amount_due_cents=total - paid,
-    )
-
-
 # --------------------------------------------------------------------------- detail
-
-
-def _site(parcel: Parcel | None) -> SiteInfo | None:
-    if parcel is None:
-        return None
-    return SiteInfo(
-        apn=parcel.apn,
-        address=parcel.address,
-        city=parcel.city,
-        zip=parcel.zip,
-        zoning=parcel.zoning,
-        lot=parcel.lot,
-        tract=parcel.tract,
-        owner_name=parcel.owner_name,
-        district=parcel.district,
-    )
 
 
 @permit_scoped
@@ -212,7 +160,7 @@ def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
         conditions = _condition_rows(conn, pid)
         attachments = _attachment_rows(conn, pid)
         inspections = _inspection_rows(conn, pid)
-        fees = _fee_breakdown_rows(conn, permit.number, pid)
+        fees = breakdown_of(conn, permit)
         reviews = sort_reviews(review_rows_of(conn, pid))
     offered = can_request(permit, has_inspection_types=permit.has_types, today=on)
     has_open = any(i.status in OPEN_INSPECTION_STATUSES for i in inspections)
@@ -240,6 +188,5 @@ def permit_detail(db: Database, actor: Actor, number: str) -> PermitDetail:
 @permit_scoped
 def parcel_info(db: Database, actor: Actor, number: str) -> SiteInfo | None:
     """The *Site Info* of permit ``number`` (the dashboard's "open the parcel" key)."""
-    with db.read() as session:
-        permit = permit_for(session, actor, number, private=True)
-        return _site(session.get(Parcel, permit.parcel_id) if permit.parcel_id else None)
+    with db.read_conn() as conn:
+        return permit_facts(conn, actor, number).site

@@ -9,19 +9,26 @@ The parsers raise :class:`ValidationFailed` with a message fit for the form fiel
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import RuleViolation, ValidationFailed
 from etrakit_tui.domain.permits import catalog
-from etrakit_tui.domain.permits.access import permit_for, permit_scoped
+from etrakit_tui.domain.permits.access import (
+    PermitFacts,
+    permit_facts,
+    permit_for,
+    permit_scoped,
+)
 from etrakit_tui.domain.permits.views import FeeBreakdown, FeeRow, PaymentRow
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import Fee, Payment, Permit
@@ -71,24 +78,42 @@ def amount_due(session: Session, permit_id: int) -> int:
     return int(session.exec(select(fees_due_expr(permit_id))).one())
 
 
-def breakdown_of(session: Session, permit: Permit) -> FeeBreakdown:
-    """The fee breakdown of a permit already authorized by the caller."""
-    fees = session.exec(
-        select(Fee).where(Fee.permit_id == permit.id).order_by(col(Fee.assessed_on), col(Fee.id))
-    ).all()
-    payments = session.exec(
-        select(Payment)
-        .where(Payment.permit_id == permit.id)
+@functools.cache
+def _breakdown_statements() -> tuple[Any, Any]:
+    """The fees and the payments of one permit (bound ``permit``), oldest first."""
+    permit = bindparam("permit", type_=Integer)
+    fees = (
+        sa_select(col(Fee.code), col(Fee.description), col(Fee.amount_cents), col(Fee.assessed_on))
+        .where(col(Fee.permit_id) == permit)
+        .order_by(col(Fee.assessed_on), col(Fee.id))
+    )
+    payments = (
+        sa_select(
+            col(Payment.amount_cents),
+            col(Payment.method),
+            col(Payment.reference),
+            col(Payment.paid_at),
+        )
+        .where(col(Payment.permit_id) == permit)
         .order_by(col(Payment.paid_at), col(Payment.id))
-    ).all()
+    )
+    return fees, payments
+
+
+def breakdown_of(conn: Connection, permit: PermitFacts | Permit) -> FeeBreakdown:
+    """The fee breakdown of ``permit``, already authorized by the caller: each fee and
+    payment, oldest first, and the totals. Two statements built once, on the caller's
+    connection (a read's, or a write's after it recorded a payment)."""
+    fees_statement, payments_statement = _breakdown_statements()
+    params = {"permit": permit.id}
+    fees = tuple(FeeRow(*row) for row in conn.execute(fees_statement, params))
+    payments = tuple(PaymentRow(*row) for row in conn.execute(payments_statement, params))
     total = sum(f.amount_cents for f in fees)
     paid = sum(p.amount_cents for p in payments)
     return FeeBreakdown(
         permit_number=permit.number,
-        fees=tuple(FeeRow(f.code, f.description, f.amount_cents, f.assessed_on) for f in fees),
-        payments=tuple(
-            PaymentRow(p.amount_cents, p.method, p.reference, p.paid_at) for p in payments
-        ),
+        fees=fees,
+        payments=payments,
         total_fees_cents=total,
         total_paid_cents=paid,
         amount_due_cents=total - paid,
@@ -98,9 +123,9 @@ def breakdown_of(session: Session, permit: Permit) -> FeeBreakdown:
 @permit_scoped
 def fee_breakdown(db: Database, actor: Actor, number: str) -> FeeBreakdown:
     """Each fee, each payment, and the amount due of permit ``number``."""
-    with db.read() as session:
-        permit = permit_for(session, actor, number, private=True)
-        return breakdown_of(session, permit)
+    with db.read_conn() as conn:
+        permit = permit_facts(conn, actor, number)
+        return breakdown_of(conn, permit)
 
 
 def _clean_payment(amount_cents: int, method: str, reference: str) -> tuple[str, str]:
@@ -162,7 +187,8 @@ def record_payment(
                 detail=f"{format_cents(amount_cents)} {clean_method} {clean_reference}".strip(),
             )
             session.flush()
-            return breakdown_of(session, permit)
+            session.flush()  # the new payment, for the breakdown read on the same connection
+            return breakdown_of(session.connection(), permit)
     except (RuleViolation, ValidationFailed) as refused:
         with db.write() as session:
             audit.record(
