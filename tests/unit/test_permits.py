@@ -4,13 +4,16 @@ The clock stands at Wed 2026-11-18 10:00 in Hemet (see conftest)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from etrakit_tui.domain.accounts.actors import Actor
+from etrakit_tui.domain.accounts.actors import ANONYMOUS, Actor
 from etrakit_tui.domain.errors import NotFound
 from etrakit_tui.domain.permits.attachments import attachment_content
 from etrakit_tui.domain.permits.dashboard import (
@@ -20,7 +23,7 @@ from etrakit_tui.domain.permits.dashboard import (
     expired_permits_page,
 )
 from etrakit_tui.domain.permits.detail import parcel_info, permit_detail
-from etrakit_tui.domain.permits.views import DashboardAfter
+from etrakit_tui.domain.permits.views import Dashboard, DashboardAfter, Page
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import AuditEvent
 from tests.support.readside import Builder
@@ -314,3 +317,121 @@ def test_an_inspector_sees_only_permits_of_their_inspections(db: Database) -> No
     assert [e.target for e in _denials(db, city.inspector)] == ["B2611-009"]
     board = dashboard(db, city.inspector)
     assert [r.number for r in board.active_permits.items] == ["B2611-001"]
+
+
+# --------------------------------------------------------------------------- every kind of account
+
+
+def _walk(
+    service: Callable[..., Page[Any, Any]], db: Database, actor: Actor, size: int
+) -> tuple[list[Any], set[int]]:
+    """Every row of a list, page after page as *Next* shows them, and the totals shown."""
+    rows: list[Any] = []
+    totals: set[int] = set()
+    key: Any = None
+    while True:
+        page = service(db, actor, after_key=key, limit=size)
+        assert len(page.items) <= size
+        rows.extend(page.items)
+        totals.add(page.total or 0)
+        key = page.next_key
+        if key is None:
+            return rows, totals
+
+
+@pytest.mark.parametrize("size", [1, 2, 50])
+def test_an_inspector_staff_and_anonymous_page_through_their_lists(
+    any_db: Database, size: int
+) -> None:
+    city = _city(any_db)
+    b = Builder(any_db)
+    ivan = city.inspector.id
+    b.inspection(city.ids["lapsed"], city.ids["rough"], date(2026, 11, 12), status="PASSED",
+                 inspector_id=ivan)  # fmt: skip
+    b.inspection(city.ids["held"], city.ids["rough"], date(2026, 11, 23), "PM",
+                 status="SCHEDULED", inspector_id=ivan)  # fmt: skip
+    nov = functools.partial(date, 2026, 11)
+    expected = {
+        city.inspector: (
+            ["B2611-001", "B2611-007"],
+            [("B2611-001", nov(20), "AM"), ("B2611-001", nov(20), "PM"),
+             ("B2611-007", nov(23), "PM")],
+            ["B2611-002"],
+        ),
+        city.staff: (
+            ["A2611-001", "B2611-001", "B2611-006", "B2611-007", "B2611-008", "B2611-009"],
+            [("B2611-009", nov(19), "AM"), ("B2611-001", nov(20), "AM"),
+             ("B2611-001", nov(20), "PM"), ("B2611-007", nov(23), "PM")],
+            ["B2611-002", "B2611-003"],
+        ),
+        ANONYMOUS: ([], [], []),
+    }  # fmt: skip
+    for actor, (active_nos, open_keys, expired_nos) in expected.items():
+        active, active_totals = _walk(active_permits_page, any_db, actor, size)
+        inspections, inspection_totals = _walk(active_inspections_page, any_db, actor, size)
+        expired, expired_totals = _walk(expired_permits_page, any_db, actor, size)
+        assert [r.number for r in active] == active_nos, actor
+        assert [(r.record_no, r.date, r.period) for r in inspections] == open_keys, actor
+        assert [r.number for r in expired] == expired_nos, actor
+        assert active_totals == {len(active_nos)}
+        assert inspection_totals == {len(open_keys)}
+        assert expired_totals == {len(expired_nos)}
+
+        # The dashboard's later pages are the rows after its first pages' keys.
+        first = dashboard(any_db, actor, page_size=size)
+        later = dashboard(
+            any_db,
+            actor,
+            page_size=size,
+            after=DashboardAfter(
+                active_permits=first.active_permits.next_key,
+                active_inspections=first.active_inspections.next_key,
+                expired_permits=first.expired_permits.next_key,
+            ),
+        )
+
+        def shown_later(rows: list[Any], key: Any) -> list[Any]:
+            return rows[size : 2 * size] if key is not None else rows[:size]
+
+        assert [r.number for r in first.active_permits.items] == active_nos[:size]
+        assert [r.number for r in later.active_permits.items] == shown_later(
+            active_nos, first.active_permits.next_key
+        )
+        assert [r.number for r in later.expired_permits.items] == shown_later(
+            expired_nos, first.expired_permits.next_key
+        )
+        assert [
+            (r.record_no, r.date, r.period) for r in later.active_inspections.items
+        ] == shown_later(open_keys, first.active_inspections.next_key)
+        assert later.active_permits.total == len(active_nos)
+
+    staff_rows = {r.number: r for r in _walk(active_permits_page, any_db, city.staff, size)[0]}
+    requestable = {n for n, r in staff_rows.items() if r.can_request}
+    assert requestable == {"B2611-001", "B2611-006", "B2611-009"}
+    assert staff_rows["B2611-009"].address == "1 OTHER WAY"
+    route = _walk(active_inspections_page, any_db, city.inspector, size)
+    assert [r.state for r in route[0]] == [
+        "Scheduled: Ivan Inspector",
+        "Requested",
+        "Scheduled: Ivan Inspector",
+    ]
+
+
+def test_a_page_after_the_lists_end_is_empty_and_keeps_the_total(any_db: Database) -> None:
+    """A key handed out before the rows after it went (another session finaled them) shows
+    an empty page that still counts the list."""
+    city = _city(any_db)
+    end = (date(2027, 1, 1), "PM", 10**9)
+    for actor, active_total, open_total in ((city.acme, 5, 2), (city.staff, 6, 3)):
+        page = active_permits_page(any_db, actor, after_key="B2611-999")
+        assert (page.items, page.next_key, page.total) == ((), None, active_total)
+        expired = expired_permits_page(any_db, actor, after_key="B2611-999")
+        assert (expired.items, expired.next_key, expired.total) == ((), None, 2)
+        inspections = active_inspections_page(any_db, actor, after_key=end)
+        assert (inspections.items, inspections.next_key, inspections.total) == (
+            (),
+            None,
+            open_total,
+        )
+        board = dashboard(any_db, actor, after=DashboardAfter("B2611-999", end, "B2611-999"))
+        assert board == Dashboard(page, inspections, expired)
