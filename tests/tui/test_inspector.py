@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import RadioSet, TabbedContent
 
 from etrakit_tui.domain.accounts import auth
+from etrakit_tui.domain.accounts.views import SignInResult
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
     Condition,
@@ -47,7 +48,7 @@ async def staff_sign_in(pilot: Pilot[Any], username: str, password: str) -> None
     await sign_in(pilot, username, password)
 
 
-async def enter_as(pilot: Pilot[Any], signed: auth.SignInResult) -> None:
+async def enter_as(pilot: Pilot[Any], signed: SignInResult) -> None:
     """Skip the typing: hand a sign-in made through the domain to the app's own hook (the
     sign-in screen does exactly this after its keys). For tests whose subject is after it."""
     app = pilot.app

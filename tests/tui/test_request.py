@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Select
 
 from etrakit_tui.domain.accounts import auth
-from etrakit_tui.domain.inspections import requests, views
+from etrakit_tui.domain.inspections import requests
 from etrakit_tui.domain.permits import dashboard
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
@@ -307,8 +307,8 @@ async def test_two_on_the_list_all_or_nothing_then_one_removed_and_sent(
             ["2", "RACKING / ATTACHMENT", "Mon 11/23/2026", "AM"],
         ]
         actor = auth.sign_in_company(db, *CITY).actor
-        contact = views.ContactInfo("X", "(951) 765-2475", "x@example.com", "1 A ST")
-        meanwhile = views.RequestedItem("ROUGH_ELECTRICAL", date(2026, 11, 25), "PM")
+        contact = requests.ContactInfo("X", "(951) 765-2475", "x@example.com", "1 A ST")
+        meanwhile = requests.RequestedItem("ROUGH_ELECTRICAL", date(2026, 11, 25), "PM")
         requests.request_inspections(db, actor, number, contact, [meanwhile])
         before = open_inspections(db, number)
 

@@ -6,6 +6,7 @@ from sqlmodel import col, select
 
 from etrakit_tui.domain.accounts import admin, auth
 from etrakit_tui.domain.accounts.actors import SYSTEM, Actor
+from etrakit_tui.domain.accounts.views import IssuedPin
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.models import AuditEvent, Company
 
@@ -14,7 +15,7 @@ PASSWORD = "correct horse battery"
 
 def register(
     db: Database, name: str = "ACME ELECTRIC INC", license_no: str = "987654"
-) -> admin.IssuedPin:
+) -> IssuedPin:
     return admin.register_company(
         db,
         SYSTEM,
