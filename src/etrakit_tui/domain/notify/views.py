@@ -1,5 +1,4 @@
-"""Notification read models: what a delivery run reports (frozen dataclasses).
-"""
+"""Notification read models: what a delivery run reports (frozen dataclasses)."""
 
 from __future__ import annotations
 
