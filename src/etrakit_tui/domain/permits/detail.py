@@ -1,13 +1,11 @@
 """*Permit #<no>*: the permit with its tabs, and the parcel view (SPEC §2.3).
 
-Core reads: the permit with its access check in one statement, and one statement per tab —
-column selects built once, rows as tuples. The permit row carries its parcel, whether its
-type has inspection types and whether the viewer may see its private parts
-(:func:`access.private_scope` with the viewer as a bound parameter), so the detail takes 8
-statements and the reviews tab 2.
-
-A refusal raises the same :class:`AccessDenied` as :func:`access.permit_for` (the
-``permit_scoped`` service audits it).
+Core reads: the permit with its access check in one statement (:func:`access.permit_facts`:
+its parcel, whether its type has inspection types and whether the viewer may see its
+private parts), then one statement per tab — column selects built once, rows as tuples
+(fees: :func:`fees.breakdown_of`; reviews: :func:`reviews.review_rows_of`). A refusal is the
+same :class:`AccessDenied` as :func:`access.permit_for` (the ``permit_scoped`` service
+audits it).
 """
 
 from __future__ import annotations
@@ -15,23 +13,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Integer,
-    bindparam,
-)
-from sqlalchemy import (
-    select as sa_select,
-)
+from sqlalchemy import Connection, Integer, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import col
 
 from etrakit_tui.domain.accounts.actors import Actor
 from etrakit_tui.domain.inspections.calendar import local_today
 from etrakit_tui.domain.inspections.requests import can_request
-from etrakit_tui.domain.permits.access import (
-    permit_facts,
-    permit_scoped,
-)
+from etrakit_tui.domain.permits.access import permit_facts, permit_scoped
 from etrakit_tui.domain.permits.fees import breakdown_of
 from etrakit_tui.domain.permits.reviews import review_rows_of, sort_reviews
 from etrakit_tui.domain.permits.views import (
