@@ -13,6 +13,7 @@ This module is imported by the domain, so it never imports the TUI.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from datetime import time
 from functools import cached_property
@@ -77,6 +78,58 @@ def _clock(t: time) -> str:
     return f"{hour}:{t.minute:02d}{suffix}"
 
 
+PAYMENT_PLACEHOLDERS = frozenset({"order", "amount"})
+"""The placeholders a ``payment_url`` may hold: the order number and the amount (116.00)."""
+
+
+def _check_payment_url(value: str) -> str:
+    """Empty (no online payment) or an ``https://`` URL whose only placeholders are
+    ``{order}`` and ``{amount}``."""
+    value = value.strip()
+    if not value:
+        return ""
+    if not value.startswith("https://") or any(ch.isspace() for ch in value):
+        raise ValueError("must be empty or an https:// address without spaces")
+    try:
+        parts = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)]
+    except ValueError as exc:
+        raise ValueError(f"bad placeholder ({exc})") from exc
+    for name, spec, conv in parts:
+        if name is not None and (name not in PAYMENT_PLACEHOLDERS or spec or conv):
+            raise ValueError("may hold only the placeholders {order} and {amount}")
+    return value
+
+
+PaymentUrl = Annotated[str, AfterValidator(_check_payment_url)]
+
+DEFAULT_PAYMENT_INSTRUCTIONS = (
+    "In person: at the Building Division counter, 445 E. Florida Ave, Hemet, CA 92543, "
+    "Monday-Thursday 7:30am-5:30pm, Friday 8:00am-5:00pm (closed holidays).\n"
+    "By phone: call (951) 765-2475 during those hours with a card.\n"
+    "By mail: a check payable to the City of Hemet, to Building Division, "
+    "445 E. Florida Ave, Hemet, CA 92543.\n"
+    "Whichever way you pay, quote the order number."
+)
+
+
+class SettlementColumns(BaseModel):
+    """The header names of the processor's settlement file (CSV), one per field we read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order: str = Field(default="Order Number", min_length=1, max_length=80)
+    amount: str = Field(default="Amount", min_length=1, max_length=80)
+    paid_at: str = Field(default="Paid At", min_length=1, max_length=80)
+    transaction: str = Field(default="Transaction ID", min_length=1, max_length=80)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SettlementColumns:
+        names = [self.order, self.amount, self.paid_at, self.transaction]
+        if len({n.strip().casefold() for n in names}) != len(names):
+            raise ValueError("the four column names must differ")
+        return self
+
+
 class Jurisdiction(BaseModel):
     """Every jurisdiction rule of SPEC §4, with the City of Hemet's values as defaults."""
 
@@ -115,6 +168,14 @@ class Jurisdiction(BaseModel):
     idle_minutes: int = Field(default=15, ge=1, le=1440)
     pin_valid_days: int = Field(default=14, ge=1, le=365)
     disabled_check_seconds: int = Field(default=30, ge=1, le=60)
+
+    # Paying fees (online through the processor's hosted page, or by the division's words).
+    payment_url: PaymentUrl = ""
+    payment_instructions: str = Field(
+        default=DEFAULT_PAYMENT_INSTRUCTIONS, min_length=1, max_length=2000
+    )
+    payment_order_days: int = Field(default=7, ge=1, le=90)
+    settlement_columns: SettlementColumns = SettlementColumns()
 
     @field_validator("business_weekdays")
     @classmethod

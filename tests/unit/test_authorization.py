@@ -49,6 +49,7 @@ SERVICE_MODULES = (
     "inspections.cancel",
     "inspections.assignment",
     "inspections.results",
+    "payments.orders",
 )
 """The modules whose permit-scoped services the matrix calls (a missing one is skipped; a
 permit-scoped service in any other domain module fails a test)."""

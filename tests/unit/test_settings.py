@@ -68,3 +68,56 @@ def test_environment_names_database_and_config(
     assert settings.resolved_database_url() == "sqlite:////tmp/x.db"
     assert settings.resolved_database_url("sqlite:////tmp/y.db") == "sqlite:////tmp/y.db"
     assert settings.config == tmp_path / "c.toml"
+
+
+def test_payment_settings_default_to_no_online_payment_and_hemets_words() -> None:
+    j = Jurisdiction()
+    assert j.payment_url == ""
+    assert j.payment_order_days == 7
+    assert "payable to the City of Hemet" in j.payment_instructions
+    assert "(951) 765-2475" in j.payment_instructions
+    columns = j.settlement_columns
+    assert (columns.order, columns.amount, columns.paid_at, columns.transaction) == (
+        "Order Number",
+        "Amount",
+        "Paid At",
+        "Transaction ID",
+    )
+
+
+def test_payment_settings_load_from_toml(tmp_path: Path) -> None:
+    cfg = tmp_path / "city.toml"
+    cfg.write_text(
+        'payment_url = "https://pay.example.gov/hemet?ref={order}&amount={amount}"\n'
+        "payment_order_days = 14\n"
+        '[settlement_columns]\norder = "Reference"\ntransaction = "Txn"\n'
+    )
+    j = load_jurisdiction(cfg)
+    assert j.payment_url == "https://pay.example.gov/hemet?ref={order}&amount={amount}"
+    assert j.payment_order_days == 14
+    assert (j.settlement_columns.order, j.settlement_columns.transaction) == ("Reference", "Txn")
+    assert j.settlement_columns.amount == "Amount"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('payment_url = "http://pay.example.gov/{order}"\n', "payment_url: Value error, must be"),
+        ('payment_url = "https://pay.example.gov/{ref}"\n', "only the placeholders {order}"),
+        ('payment_url = "https://pay.example.gov/{order:>9}"\n', "only the placeholders"),
+        ('payment_url = "https://pay.example.gov/{order"\n', "payment_url: Value error, bad"),
+        ("payment_order_days = 0\n", "payment_order_days: Input should be greater than"),
+        ("payment_order_days = 91\n", "payment_order_days: Input should be less than"),
+        ('[settlement_columns]\namount = "Order Number"\n', "column names must differ"),
+        ('[settlement_columns]\ncard = "PAN"\n', "settlement_columns.card: unknown setting"),
+    ],
+)
+def test_bad_payment_settings_are_one_line_naming_the_key(
+    tmp_path: Path, body: str, expected: str
+) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(body)
+    with pytest.raises(ConfigError) as info:
+        load_jurisdiction(cfg)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)

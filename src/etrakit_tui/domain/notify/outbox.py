@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
 
-from etrakit_tui.domain.inspections.calendar import format_day
+from etrakit_tui.domain.inspections.calendar import format_day, format_time, local_now
+from etrakit_tui.domain.payments.views import OrderItem
+from etrakit_tui.domain.permits.fees import format_cents
 from etrakit_tui.domain.store.models import Outbox, OutboxStatus
 from etrakit_tui.settings import Jurisdiction
 
@@ -139,6 +142,44 @@ def attachment_email(
         "",
         f"You receive this email because someone signed in as {company_name} asked the",
         "portal to send this file to the company's profile address.",
+        f"Questions? Call the {j.name} {j.division} at {j.phone} or write to {j.email}.",
+    ]
+    return EmailDraft(to=to, subject=subject, body="\n".join(lines))
+
+
+def receipt_email(
+    j: Jurisdiction,
+    *,
+    to: str,
+    company_name: str,
+    order_number: str,
+    transaction_id: str,
+    paid_at: datetime,
+    items: Sequence[OrderItem],
+    total_cents: int,
+) -> EmailDraft:
+    """The receipt of a payment order paid online (sent once, when the settlement file
+    that pays it is imported)."""
+    local = local_now(j, paid_at)
+    subject = f"Receipt: payment order {order_number}, {format_cents(total_cents)}"
+    lines = [
+        f"Dear {company_name},",
+        "",
+        f"The {j.name} {j.division} has received your payment of payment order",
+        f"{order_number}. The fees below are paid.",
+        "",
+        f"Order:        {order_number}",
+        f"Transaction:  {transaction_id}",
+        f"Paid:         {format_day(local.date())} {format_time(local.time())}",
+        "",
+    ]
+    for item in items:
+        amount = format_cents(item.amount_cents)
+        lines.append(f"  {item.permit_number:<12} {item.address[:40]:<40} {amount:>12}")
+    lines += [
+        f"  {'TOTAL PAID':<53} {format_cents(total_cents):>12}",
+        "",
+        "Keep this email as your receipt. The permits' Fees tabs in the portal show it too.",
         f"Questions? Call the {j.name} {j.division} at {j.phone} or write to {j.email}.",
     ]
     return EmailDraft(to=to, subject=subject, body="\n".join(lines))

@@ -136,6 +136,14 @@ class ContactRole(StrEnum):
     ENGINEER = "ENGINEER"
 
 
+class OrderStatus(StrEnum):
+    """A payment order's stored status (expired is computed: OPEN and past ``expires_at``)."""
+
+    OPEN = "OPEN"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "PENDING"
     SENT = "SENT"
@@ -449,6 +457,45 @@ class Payment(SQLModel, table=True):
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
 
+class PaymentOrder(SQLModel, table=True):
+    """A company's order to pay the fees of one or more permits (its items), valid until
+    ``expires_at``; PAID once the processor's settlement file says so."""
+
+    __tablename__ = "payment_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(c_string(20), nullable=False, unique=True))
+    company_id: int = Field(foreign_key="company.id", index=True)
+    created_at: datetime = utc_required()
+    expires_at: datetime = utc_required()
+    total_cents: int
+    status: str = Field(default=OrderStatus.OPEN.value, max_length=10)
+    paid_at: datetime | None = utc_column()
+    transaction_id: str | None = Field(default=None, max_length=80, unique=True)
+    created_by: str = Field(default="", max_length=120)
+
+    __table_args__ = (
+        CheckConstraint("total_cents > 0", name="total_positive"),
+        CheckConstraint(_in("status", OrderStatus), name="status_known"),
+    )
+
+
+class PaymentOrderItem(SQLModel, table=True):
+    """One permit's amount due when its order was made. Never changed afterwards."""
+
+    __tablename__ = "payment_order_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="payment_order.id", index=True)
+    permit_id: int = Field(foreign_key="permit.id", index=True)
+    amount_cents: int
+
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        UniqueConstraint("order_id", "permit_id"),
+    )
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -512,6 +559,8 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     Attachment,
     Fee,
     Payment,
+    PaymentOrder,
+    PaymentOrderItem,
     AuditEvent,
     Outbox,
 )
