@@ -206,6 +206,7 @@ def demo_database(path: Path | None, config_path: Path | None = None) -> Iterato
     folder that is removed at exit (also on an error or Ctrl+C), unless ``path`` is given
     (that file is kept)."""
     from etrakit_tui.democity.demo import build_demo
+    from etrakit_tui.democity.payorder import demo_jurisdiction
     from etrakit_tui.domain.store.schema import upgrade
 
     folder: Path | None = None
@@ -218,6 +219,7 @@ def demo_database(path: Path | None, config_path: Path | None = None) -> Iterato
     try:
         choice = DatabaseChoice(f"sqlite:///{path}", config_path, True, False)
         database = open_chosen(choice, migrate=True, create=True)
+        database.jurisdiction = demo_jurisdiction(database.jurisdiction)  # a payment URL
         upgrade(database.engine)
         build_demo(database)
         yield database

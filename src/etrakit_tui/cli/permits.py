@@ -1,5 +1,5 @@
-"""Permits for scripting (SPEC §3, §6): ``permit create``, ``review post``, ``review update``
-and ``payment record``.
+"""Permits for scripting (SPEC §3, §6): ``permit create``, ``review post``, ``review update``,
+``payment record`` and ``payment import`` (the processor's settlement file, issue 15).
 
 They call the same domain services as the staff screens, as the system actor, and print
 one line per result (data defused: no terminal control characters from the database).
@@ -8,12 +8,14 @@ Dates are ``MM/DD/YYYY`` or ``YYYY-MM-DD``; amounts like ``125.00``.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
 
-from etrakit_tui.cli.bootstrap import command_database, db_option
+from etrakit_tui.cli.bootstrap import PROG, command_database, config_option, db_option
 from etrakit_tui.domain.accounts.actors import SYSTEM
 from etrakit_tui.text import defuse
 
@@ -217,7 +219,7 @@ def review_update(
 
 @click.group()
 def payment() -> None:
-    """Record fee payments."""
+    """Record fee payments; import the processor's settlement file."""
 
 
 @payment.command("record")
@@ -239,3 +241,39 @@ def payment_record(
     click.echo(
         defuse(f"{breakdown.permit_number}: fees due {format_cents(breakdown.amount_due_cents)}")
     )
+
+
+@payment.command("import")
+@db_option
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def payment_import(
+    ctx: click.Context, db_url: str | None, config_path: Path | None, file: Path
+) -> None:
+    """Apply the processor's settlement FILE (CSV): one line per row, then the counts.
+
+    Exit status 0 when every row was applied (or already was), 1 when a row was not
+    applied, 2 when the file cannot be read or has a problem as a whole (nothing applied)."""
+    from etrakit_tui.domain.payments.settlement import NOT_APPLIED, import_settlement
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        click.echo(defuse(f"{PROG}: error: cannot read {file}: {exc.strerror}"), err=True)
+        sys.exit(2)
+    report = import_settlement(command_database(ctx, db_url, config_path), SYSTEM, data)
+    if report.problem is not None:
+        click.echo(defuse(f"{PROG}: error: {file}: {report.problem}"), err=True)
+        sys.exit(2)
+    for line in report.lines:
+        said = f"{line.outcome}: {line.reason}" if line.reason else line.outcome
+        order = line.order or "-"
+        transaction = line.transaction or "-"
+        click.echo(defuse(f"line {line.line}  {order}  {transaction}  {said}"))
+    already = len(report.lines) - report.applied - report.not_applied
+    click.echo(
+        f"{report.applied} applied, {already} already applied, {report.not_applied} not applied"
+    )
+    if any(line.outcome == NOT_APPLIED for line in report.lines):
+        sys.exit(1)

@@ -9,7 +9,7 @@ SSH child runs the portal without loading the command modules. Its database come
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from etrakit_tui.cli.bootstrap import demo_database, portal_database
 
 if TYPE_CHECKING:
+    from etrakit_tui.domain.store.db import Database
     from etrakit_tui.tui.app import EtrakitApp
 
 
@@ -88,4 +89,24 @@ def portal_app(
     :func:`etrakit_tui.cli.bootstrap.portal_database`)."""
     from etrakit_tui.tui.app import make_app
 
-    return make_app(portal_database(db_url, config_path), demo=demo, remote=remote)
+    database = portal_database(db_url, config_path)
+    if demo:  # a serve-ssh --demo session: the demo city's rules (its payment URL)
+        database = _with_demo_rules(database)
+    return make_app(database, demo=demo, remote=remote)
+
+
+def _with_demo_rules(
+    database: Database | Callable[[], Database],
+) -> Database | Callable[[], Database]:
+    """``database`` (or its opener) under the demo jurisdiction, as ``--demo`` runs it."""
+
+    def demo_rules(opened: Database) -> Database:
+        from etrakit_tui.democity.payorder import demo_jurisdiction
+
+        opened.jurisdiction = demo_jurisdiction(opened.jurisdiction)
+        return opened
+
+    if callable(database):
+        opener = database
+        return lambda: demo_rules(opener())
+    return demo_rules(database)

@@ -21,6 +21,9 @@ The guide's records:
   "My Expired Permits" whether a screen goes by status or by date, and never offers
   ``Request``.
 
+CITY OF HEMET also has an open payment order, ``PO-DEMO-0001``, for the fees of a newly issued
+EV-charger permit; ``data/settlement-sample.csv`` pays it (see :mod:`.payorder`).
+
 The first district's AM slot on the next business day is full (A1806-065's FINAL and
 other permits), so the "slot full, the next free one is ..." refusal can be tried at once.
 """
@@ -52,6 +55,7 @@ from etrakit_tui.democity.citygen import (
     status_window,
 )
 from etrakit_tui.democity.guide import GUIDE_NUMBERS, attach, write_guide_records
+from etrakit_tui.democity.payorder import write_demo_order
 from etrakit_tui.democity.rows import company_row, new_apn, parcel_row, staff_row
 from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts.actors import SYSTEM
@@ -412,6 +416,7 @@ def build_demo(db: Database) -> DemoSummary:
         )
         builder.end()
     forget_conversions()
+    write_demo_order(db)
     tomorrow = next_business_day(j, today)
     full = slots.booked(north, tomorrow, "AM") >= j.slot_capacity > 0
     return _summary(db, today, (north, tomorrow, "AM") if full else None)

@@ -134,8 +134,9 @@ def _rows(text: str, db: Database) -> list[_Row]:
     missing = [n for n in wanted if n.strip().casefold() not in where]
     if missing:
         listed = ", ".join(f'"{n}"' for n in missing)
+        noun = "column" if len(missing) == 1 else "columns"
         raise RowRefused(
-            f"The file has no {listed} column (the header line must name "
+            f"The file has no {listed} {noun} (the header line must name "
             + ", ".join(f'"{n}"' for n in wanted)
             + ")."
         )
