@@ -79,6 +79,11 @@ DESTINATIONS: dict[ActorKind, tuple[Destination, ...]] = {
             "Address, phone, email, notifications and password", "profile", "ProfileScreen",
         ),
         _contact(),
+        Destination(
+            "pay", "f8", "Pay fees", "Pay fees",
+            "Pick permits with fees due; a payment order, paid online or otherwise",
+            "payments", "PayScreen",
+        ),
     ),
     ActorKind.INSPECTOR: (
         Destination(

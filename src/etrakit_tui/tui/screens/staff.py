@@ -8,6 +8,7 @@ One key per operation — also listed, so Enter on a line opens it:
 * ``r`` plan reviews: post, update, notes;
 * ``i`` inspections: assign by hand, run the daily assignment;
 * ``p`` record a fee payment;
+* ``t`` import the card processor's settlement file (local only; over SSH: the command line);
 * ``l`` the audit log, with filters;
 * ``s`` the high-contrast sunlight theme (remembered).
 
@@ -57,6 +58,13 @@ OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
         "AssignScreen",
     ),
     ("p", "Payment", "Record a fee payment", "staff_payments", "PaymentScreen"),
+    (
+        "t",
+        "Settlement",
+        "Import a settlement file (card payments)",
+        "staff_settlement",
+        "SettlementScreen",
+    ),
     ("l", "Audit log", "Audit log", "staff_audit", "AuditScreen"),
 )
 """(key, footer label, words, module under ``tui.screens``, screen class) of each desk
