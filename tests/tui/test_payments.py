@@ -207,7 +207,7 @@ async def test_over_ssh_the_settlement_import_says_to_use_the_command_line(
         await on_screen(pilot, "StaffHomeScreen")
 
 
-async def test_the_pay_screen_is_f8_for_a_contractor(tmp_path: Path, clock: FixedClock) -> None:
+async def test_the_pay_screen_is_f12_for_a_contractor(tmp_path: Path, clock: FixedClock) -> None:
     app = pay_app(tmp_path, clock)
     expected = orders.payable_permits(app.database, hemet_actor(app.database))
     with pytest.raises(EtrakitError) as refused:
@@ -215,7 +215,7 @@ async def test_the_pay_screen_is_f8_for_a_contractor(tmp_path: Path, clock: Fixe
     refusal = " ".join(str(refused.value).split())
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_as(pilot, ActorKind.COMPANY)
-        await pilot.press("f8")
+        await pilot.press("f12")
         await on_screen(pilot, "PayScreen")
         count = len(expected)
         await until(pilot, lambda: f"{count} permit" in flat(pilot), "the permits")

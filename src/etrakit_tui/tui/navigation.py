@@ -80,7 +80,7 @@ DESTINATIONS: dict[ActorKind, tuple[Destination, ...]] = {
         ),
         _contact(),
         Destination(
-            "pay", "f8", "Pay fees", "Pay fees",
+            "pay", "f12", "Pay fees", "Pay fees",
             "Pick permits with fees due; a payment order, paid online or otherwise",
             "payments", "PayScreen",
         ),
