@@ -7,6 +7,7 @@ over SSH the desk says to use the command line instead."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ from etrakit_tui.democity.payorder import DEMO_PAYMENT_URL, demo_jurisdiction
 from etrakit_tui.domain.accounts.actors import ActorKind
 from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.payments import orders
-from etrakit_tui.domain.payments.views import OrderState, PayablePermit
+from etrakit_tui.domain.payments.views import (
+    OrderItem,
+    OrderState,
+    PayablePermit,
+    PaymentOrderView,
+)
 from etrakit_tui.domain.permits.fees import format_cents
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.settings import DEFAULT_JURISDICTION
@@ -23,8 +29,15 @@ from etrakit_tui.tui.app import EtrakitApp, make_app
 from etrakit_tui.tui.screens.fees import FeesScreen
 from etrakit_tui.tui.screens.payments import OrderScreen, PayScreen
 from etrakit_tui.tui.widgets.qr import QrCode, qr_lines
+from tests.support.injection import (
+    SHORT_CORPUS,
+    assert_inert_output,
+    injected_links,
+    screen_text,
+    shown_form,
+)
 from tests.tui.conftest import copy_demo, demo_template_path, type_text, until
-from tests.tui.forms_support import flat, on_screen
+from tests.tui.forms_support import flat, on_screen, signed_in
 from tests.tui.test_dashboard import dashboard_ready, hemet_actor, table
 from tests.tui.test_navigation import sign_in_as
 
@@ -223,3 +236,36 @@ async def test_the_pay_screen_is_f12_for_a_contractor(tmp_path: Path, clock: Fix
         await pilot.press("enter")  # nothing picked: the domain says why, on the screen
         await until(pilot, lambda: refusal in flat(pilot), "the refusal")
         assert isinstance(app.screen, PayScreen)
+
+
+async def test_an_order_shows_hostile_text_inert(tmp_path: Path, clock: FixedClock) -> None:
+    """Addresses, the instructions and the URL (data and settings) are shown as text: no
+    markup runs, no escape reaches the terminal; the QR code is blocks only."""
+    now = clock.now()
+    view = PaymentOrderView(
+        number="PO-2611-0007",
+        state=OrderState.OPEN,
+        total_cents=200,
+        created_at=now,
+        expires_at=now + timedelta(days=7),
+        items=tuple(OrderItem(f"B2611-{i:03d}", v, 1) for i, v in enumerate(SHORT_CORPUS[:2])),
+        pay_url="https://pay.example.gov/[@click=app.quit]x[/]?ref=PO-2611-0007",
+        instructions="\n".join(SHORT_CORPUS),
+        paid_at=None,
+        transaction_id=None,
+    )
+    app = pay_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, "CITY OF HEMET", "hemetdemo1")
+        app.push_screen(OrderScreen(view))
+        await on_screen(pilot, "OrderScreen")
+        await until(pilot, lambda: app.screen.query(QrCode), "the QR code")
+        seen = ""
+        for _ in range(6):
+            assert_inert_output(screen_text(app))
+            assert injected_links(app) == []
+            seen += flat(pilot)
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert shown_form(SHORT_CORPUS[0]) in seen and "[@click=app.quit]x[/]" in seen
+        assert app.is_running

@@ -100,7 +100,7 @@ class SettlementScreen(DeskScreen, inherit_bindings=False):
         table.add_column("ORDER", width=12)
         table.add_column("TRANSACTION", width=12)
         table.add_column("AMOUNT", width=10)
-        table.add_column("OUTCOME", width=22)
+        table.add_column("OUTCOME", width=27)
         yield table
         yield Static("", id="settlement-detail")
 
