@@ -221,6 +221,11 @@ def test_serve_ssh_and_the_portal_use_the_root_database(place: Place) -> None:
 
 # --------------------------------------------------------------------------- in-process
 
+SETTLEMENT_SAMPLE = (
+    Path(__file__).resolve().parents[2] / "src/etrakit_tui/democity/data/settlement-sample.csv"
+)
+"""A settlement file that exists (``payment import`` reads its file before the database)."""
+
 # Arguments that make each command valid up to the point where it opens its database.
 COMMAND_ARGS: dict[str, list[str]] = {
     "db current": [],
@@ -237,6 +242,7 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "review post": ["B1", "--type", "BUILDING", "--reviewer", "P"],
     "review update": ["1"],
     "payment record": ["B1", "1.00"],
+    "payment import": [str(SETTLEMENT_SAMPLE)],
     "inspection assign": ["1", "jdoe"],
     "audit list": [],
     "serve-ssh": ["--port", "0"],
@@ -358,7 +364,12 @@ def _options_of(command: str) -> set[str]:
 
 
 def test_assign_inspections_and_the_ssh_commands_take_config() -> None:
-    assert _commands_with("--config") == {"assign-inspections", "serve-ssh", "ssh-shell"}
+    assert _commands_with("--config") == {
+        "assign-inspections",
+        "payment import",
+        "serve-ssh",
+        "ssh-shell",
+    }
 
 
 # --------------------------------------------------------------------------- nothing created

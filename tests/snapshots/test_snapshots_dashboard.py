@@ -54,7 +54,7 @@ async def dashboard(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: "3800 THORNTON AVE" in screen_text(app), "the columns sized")
     await pilot.pause()
     text = screen_text(app)
-    assert "Hello CITY OF HEMET." in text and "My Active Permits · 4 total records" in text
+    assert "Hello CITY OF HEMET." in text and "My Active Permits · 5 total records" in text
 
 
 async def permit(pilot: Pilot[Any], tab: str = "1", marker: str = "Type:") -> None:
