@@ -285,9 +285,11 @@ class PayScreen(PortalScreen):
             table.move_cursor(row=min(max(first, 0), len(permits) - 1))
         count = len(permits)
         self.query_one("#pay-count", Static).update(
-            f"{count} permit{'s' if count != 1 else ''} with fees due."
-            if count
-            else "No fees are due on your permits: nothing to pay."
+            inert(
+                f"{count} permit{'s' if count != 1 else ''} with fees due."
+                if count
+                else "No fees are due on your permits: nothing to pay."
+            )
         )
         self._show_total()
 
@@ -305,7 +307,7 @@ class PayScreen(PortalScreen):
             if chosen
             else "Nothing picked yet."
         )
-        self.query_one("#pay-total", Static).update(words)
+        self.query_one("#pay-total", Static).update(inert(words))
 
     def _current(self) -> PayablePermit | None:
         table = self.query_one("#payable", DataTable)
