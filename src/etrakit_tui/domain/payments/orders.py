@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, ScalarSelect, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -39,7 +40,7 @@ from etrakit_tui.domain.permits.access import (
 )
 from etrakit_tui.domain.permits.fees import amount_due, fees_due_expr, format_cents
 from etrakit_tui.domain.store.db import Database
-from etrakit_tui.domain.store.locks import lock_permit
+from etrakit_tui.domain.store.locks import lock_order, lock_permit
 from etrakit_tui.domain.store.models import (
     OrderStatus,
     Parcel,
@@ -124,19 +125,21 @@ def order_view(
     )
 
 
-def open_order_of(session: Session, permit_id: int, now: datetime) -> str | None:
-    """The number of the open, unexpired order holding the permit, if any."""
-    found = session.exec(
+def open_order_number(permit_id: Any, now: datetime) -> ScalarSelect[str]:
+    """SQL: the number of the open, unexpired order holding permit ``permit_id`` (a value
+    or a column of the enclosing query), the newest if several; NULL if none."""
+    return (
         select(PaymentOrder.number)
         .join(PaymentOrderItem, col(PaymentOrderItem.order_id) == col(PaymentOrder.id))
         .where(
-            PaymentOrderItem.permit_id == permit_id,
+            col(PaymentOrderItem.permit_id) == permit_id,
             PaymentOrder.status == OrderStatus.OPEN.value,
             col(PaymentOrder.expires_at) >= now,
         )
         .order_by(col(PaymentOrder.id).desc())
-    ).first()
-    return found
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def payable_permits(db: Database, actor: Actor) -> list[PayablePermit]:
@@ -145,18 +148,7 @@ def payable_permits(db: Database, actor: Actor) -> list[PayablePermit]:
     if actor.kind is not ActorKind.COMPANY or actor.id is None:
         return []
     now = db.now()
-    open_order = (
-        select(PaymentOrder.number)
-        .join(PaymentOrderItem, col(PaymentOrderItem.order_id) == col(PaymentOrder.id))
-        .where(
-            col(PaymentOrderItem.permit_id) == col(Permit.id),
-            PaymentOrder.status == OrderStatus.OPEN.value,
-            col(PaymentOrder.expires_at) >= now,
-        )
-        .order_by(col(PaymentOrder.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    open_order = open_order_number(col(Permit.id), now)
     due = fees_due_expr()
     query = (
         sa_select(col(Permit.number), func.coalesce(col(Parcel.address), ""), due, open_order)
@@ -231,7 +223,8 @@ def _make_order(db: Database, actor: Actor, wanted: list[str]) -> PaymentOrderVi
             due = amount_due(s, permit.id)
             if due <= 0:
                 raise RuleViolation(f"{permit.number} has no fees due.", field="permits")
-            if (held := open_order_of(s, permit.id, now)) is not None:
+            held = s.exec(select(open_order_number(permit.id, now))).one()
+            if held is not None:
                 raise RuleViolation(f"{permit.number} is already on order {held}.", field="permits")
             items.append((permit, due))
         total = sum(due for _, due in items)
@@ -321,9 +314,3 @@ def cancel_order(db: Database, actor: Actor, order_number: str) -> PaymentOrderV
         )
         s.flush()
         return order_view(s.connection(), db, order)
-
-
-def lock_order(s: Session, order_id: int) -> PaymentOrder:
-    """The order row, fresh and locked (PostgreSQL) for this change: after its permits."""
-    query = select(PaymentOrder).where(PaymentOrder.id == order_id).with_for_update()
-    return s.exec(query.execution_options(populate_existing=True)).one()

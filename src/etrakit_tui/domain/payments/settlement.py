@@ -36,14 +36,13 @@ from etrakit_tui.domain.notify.outbox import queue_email, receipt_email
 from etrakit_tui.domain.payments.orders import (
     MAX_ORDER_NUMBER,
     format_amount,
-    lock_order,
     normalise_order_number,
     order_items,
 )
 from etrakit_tui.domain.payments.views import SettlementLine, SettlementReport
 from etrakit_tui.domain.permits.fees import amount_due, format_cents
 from etrakit_tui.domain.store.db import Database
-from etrakit_tui.domain.store.locks import lock_permit
+from etrakit_tui.domain.store.locks import lock_order, lock_permit
 from etrakit_tui.domain.store.models import (
     Company,
     OrderStatus,

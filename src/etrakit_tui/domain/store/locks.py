@@ -1,15 +1,13 @@
 """Row locks for a change, in the one lock order, so PostgreSQL transactions never deadlock:
-permit, then inspection, then slot (SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway).
+permit, then inspection, then slot; permits, then their payment order (SQLite's
+``BEGIN IMMEDIATE`` serialises writers anyway).
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from etrakit_tui.domain.store.models import (
-    Inspection,
-    Permit,
-)
+from etrakit_tui.domain.store.models import Inspection, PaymentOrder, Permit
 
 
 def lock_inspection(s: Session, inspection_id: int) -> Inspection:
@@ -21,4 +19,11 @@ def lock_inspection(s: Session, inspection_id: int) -> Inspection:
 def lock_permit(s: Session, permit_id: int) -> Permit:
     """The permit row, fresh and locked (PostgreSQL) for this change."""
     query = select(Permit).where(Permit.id == permit_id).with_for_update()
+    return s.exec(query.execution_options(populate_existing=True)).one()
+
+
+def lock_order(s: Session, order_id: int) -> PaymentOrder:
+    """The payment order row, fresh and locked (PostgreSQL) for this change: after its
+    permits."""
+    query = select(PaymentOrder).where(PaymentOrder.id == order_id).with_for_update()
     return s.exec(query.execution_options(populate_existing=True)).one()
