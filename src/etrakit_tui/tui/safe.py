@@ -8,6 +8,8 @@ so ``[@click=app.quit]x[/]`` is shown, not run, and no escape byte reaches the t
 
 from __future__ import annotations
 
+from typing import Literal
+
 from rich.text import Text
 from textual.content import Content
 
@@ -19,6 +21,18 @@ def inert(value: object, *, multiline: bool = False) -> Content:
     return Content(defuse(value, keep_newlines=multiline))
 
 
-def inert_text(value: object, *, multiline: bool = False, style: str = "") -> Text:
-    """Plain, markup-free Rich ``Text`` (DataTable cells, Select options)."""
-    return Text(defuse(value, keep_newlines=multiline), style=style, no_wrap=not multiline)
+def inert_text(
+    value: object,
+    *,
+    multiline: bool = False,
+    style: str = "",
+    justify: Literal["left", "right"] | None = None,
+) -> Text:
+    """Plain, markup-free Rich ``Text`` (DataTable cells, Select options); ``justify="right"``
+    for amounts in a column."""
+    return Text(
+        defuse(value, keep_newlines=multiline),
+        style=style,
+        no_wrap=not multiline,
+        justify=justify,
+    )

@@ -48,6 +48,14 @@ def format_time(t: time) -> str:
     return f"{hour}:{t.minute:02d}{'am' if t.hour < 12 else 'pm'}"
 
 
+def format_moment(j: Jurisdiction, moment: datetime, *, weekday: bool = False) -> str:
+    """A moment on the jurisdiction's wall clock: ``11/25/2026 10:00am`` (with ``weekday``:
+    ``Wed 11/25/2026 10:00am``)."""
+    local = local_now(j, moment)
+    day = format_day(local.date()) if weekday else format_date(local.date())
+    return f"{day} {format_time(local.time())}"
+
+
 # --------------------------------------------------------------------------- days
 
 

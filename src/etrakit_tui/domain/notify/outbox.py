@@ -20,7 +20,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from etrakit_tui.domain.inspections.calendar import format_day, format_time, local_now
+from etrakit_tui.domain.inspections.calendar import (
+    format_day,
+    format_moment,
+)
 from etrakit_tui.domain.payments.views import OrderItem
 from etrakit_tui.domain.permits.fees import format_cents
 from etrakit_tui.domain.store.models import Outbox, OutboxStatus
@@ -160,7 +163,6 @@ def receipt_email(
 ) -> EmailDraft:
     """The receipt of a payment order paid online (sent once, when the settlement file
     that pays it is imported)."""
-    local = local_now(j, paid_at)
     subject = f"Receipt: payment order {order_number}, {format_cents(total_cents)}"
     lines = [
         f"Dear {company_name},",
@@ -170,7 +172,7 @@ def receipt_email(
         "",
         f"Order:        {order_number}",
         f"Transaction:  {transaction_id}",
-        f"Paid:         {format_day(local.date())} {format_time(local.time())}",
+        f"Paid:         {format_moment(j, paid_at, weekday=True)}",
         "",
     ]
     for item in items:

@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.inspections.calendar import format_date
+from etrakit_tui.domain.inspections.calendar import format_date, format_moment
 from etrakit_tui.domain.payments import orders
 from etrakit_tui.domain.payments.views import OrderState, PaymentOrderView
 from etrakit_tui.domain.permits import fees
@@ -23,7 +23,7 @@ from etrakit_tui.domain.permits.views import FeeBreakdown
 from etrakit_tui.text import defuse
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.modal import PortalModal
-from etrakit_tui.tui.screens.payments import OrderScreen, PayScreen, when
+from etrakit_tui.tui.screens.payments import OrderScreen, PayScreen
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
@@ -80,12 +80,12 @@ def order_when(app: EtrakitApp, view: PaymentOrderView) -> str:
     """The date that matters for an order: paid on, valid until, expired or made on."""
     j = app.database.jurisdiction
     if view.state is OrderState.PAID and view.paid_at is not None:
-        return f"paid {when(j, view.paid_at)}"
+        return f"paid {format_moment(j, view.paid_at)}"
     if view.state is OrderState.OPEN:
-        return f"until {when(j, view.expires_at)}"
+        return f"until {format_moment(j, view.expires_at)}"
     if view.state is OrderState.EXPIRED:
-        return f"expired {when(j, view.expires_at)}"
-    return f"made {when(j, view.created_at)}"
+        return f"expired {format_moment(j, view.expires_at)}"
+    return f"made {format_moment(j, view.created_at)}"
 
 
 class FeesScreen(PortalModal[None]):
@@ -176,8 +176,7 @@ class FeesScreen(PortalModal[None]):
         row = table.cursor_row
         table.clear()
         for view in views:
-            total = inert_text(format_cents(view.total_cents))
-            total.justify = "right"
+            total = inert_text(format_cents(view.total_cents), justify="right")
             table.add_row(
                 inert_text(view.number),
                 inert_text(view.state.value),

@@ -10,7 +10,6 @@ The rules (what may be picked, what an order holds, who may cancel it) are the d
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -21,7 +20,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.inspections.calendar import format_date, format_time, local_now
+from etrakit_tui.domain.inspections.calendar import (
+    format_moment,
+)
 from etrakit_tui.domain.payments import orders
 from etrakit_tui.domain.payments.views import OrderState, PayablePermit, PaymentOrderView
 from etrakit_tui.domain.permits.fees import format_cents
@@ -40,12 +41,6 @@ SUMMARY_WIDTH = 30
 """Characters per line of an order's summary beside its QR code (80 columns in all)."""
 
 
-def when(j: Jurisdiction, moment: datetime) -> str:
-    """``11/25/2026 10:00am`` on the jurisdiction's wall clock."""
-    local = local_now(j, moment)
-    return f"{format_date(local.date())} {format_time(local.time())}"
-
-
 def _money_line(label: str, cents: int, width: int) -> str:
     amount = format_cents(cents)
     room = max(width - len(amount) - 1, 1)
@@ -57,12 +52,12 @@ def state_lines(j: Jurisdiction, view: PaymentOrderView) -> list[str]:
     """What the order is now, in words (lines of at most 30 characters)."""
     match view.state:
         case OrderState.OPEN:
-            return ["OPEN", f"Valid until {when(j, view.expires_at)}"]
+            return ["OPEN", f"Valid until {format_moment(j, view.expires_at)}"]
         case OrderState.PAID:
-            paid = when(j, view.paid_at) if view.paid_at is not None else ""
+            paid = format_moment(j, view.paid_at) if view.paid_at is not None else ""
             return [f"PAID {paid}".rstrip()]
         case OrderState.EXPIRED:
-            return [f"EXPIRED {when(j, view.expires_at)}", "(not paid in time)"]
+            return [f"EXPIRED {format_moment(j, view.expires_at)}", "(not paid in time)"]
         case _:
             return ["CANCELLED"]
 
@@ -70,7 +65,7 @@ def state_lines(j: Jurisdiction, view: PaymentOrderView) -> list[str]:
 def summary_lines(j: Jurisdiction, view: PaymentOrderView, width: int) -> list[str]:
     """The order (or, paid, its receipt) as lines of at most ``width`` characters: state,
     each permit with its address and amount, the total; a receipt adds the transaction."""
-    lines = [*state_lines(j, view), f"Made {when(j, view.created_at)}", ""]
+    lines = [*state_lines(j, view), f"Made {format_moment(j, view.created_at)}", ""]
     if view.state is OrderState.PAID:
         lines[:0] = ["RECEIPT", f"Order:       {view.number}"]
         lines.insert(3, f"Transaction: {view.transaction_id or ''}")
@@ -270,8 +265,7 @@ class PayScreen(PortalScreen):
         row = table.cursor_row
         table.clear()
         for permit in permits:
-            due = inert_text(format_cents(permit.amount_due_cents))
-            due.justify = "right"
+            due = inert_text(format_cents(permit.amount_due_cents), justify="right")
             table.add_row(
                 Text(self._mark(permit)),
                 inert_text(permit.number),

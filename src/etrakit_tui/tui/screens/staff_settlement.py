@@ -145,9 +145,9 @@ class SettlementScreen(DeskScreen, inherit_bindings=False):
         table.clear()
         for line in report.lines:
             amount = inert_text(
-                format_cents(line.amount_cents) if line.amount_cents is not None else ""
+                format_cents(line.amount_cents) if line.amount_cents is not None else "",
+                justify="right",
             )
-            amount.justify = "right"
             outcome = f"{line.outcome}: {line.reason}" if line.reason else line.outcome
             table.add_row(
                 inert_text(str(line.line)),
