@@ -496,6 +496,58 @@ class PaymentOrderItem(SQLModel, table=True):
     )
 
 
+# --------------------------------------------------------------------------- field mode
+
+
+class SubmissionOutcome(StrEnum):
+    """What the city did with a result sent from a field laptop."""
+
+    APPLIED = "APPLIED"
+    CONFLICT = "CONFLICT"
+
+
+class FieldCheckout(SQLModel, table=True):
+    """An inspector's route for one day, copied to a field laptop. Only the sync token's
+    sha256 is kept: the raw token lives in the field file."""
+
+    __tablename__ = "field_checkout"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspector_id: int = Field(foreign_key="staff_user.id", index=True)
+    day: date
+    created_at: datetime = utc_required()
+    token_hash: str = Field(max_length=64, unique=True)
+
+
+class FieldSubmission(SQLModel, table=True):
+    """One result sent from a field laptop, kept forever: its idempotency key (``uuid``),
+    what the inspector recorded and when (device clock), what the city did with it and
+    why, and the inspection's status and inspector when it arrived."""
+
+    __tablename__ = "field_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=32, unique=True)
+    checkout_id: int = Field(foreign_key="field_checkout.id", index=True)
+    inspection_id: int = Field(index=True)
+    inspector_id: int = Field(foreign_key="staff_user.id")
+    status: str = Field(max_length=16)
+    comments: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    recorded_at: datetime = utc_required()
+    performed_at: datetime = utc_required()
+    received_at: datetime = utc_required()
+    outcome: str = Field(max_length=10)
+    reason: str = Field(default="", max_length=20)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status_at_sync: str = Field(default="", max_length=16)
+    inspector_at_sync_id: int | None = None
+
+    __table_args__ = (
+        CheckConstraint(_in("outcome", SubmissionOutcome), name="outcome_known"),
+        Index("ix_field_submission_outcome_received_at", "outcome", "received_at"),
+    )
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -561,6 +613,8 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     Payment,
     PaymentOrder,
     PaymentOrderItem,
+    FieldCheckout,
+    FieldSubmission,
     AuditEvent,
     Outbox,
 )

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration's revision id. A new migration must update it (a unit test checks
 that it equals Alembic's real head): the start-up schema check compares against it."""
 
