@@ -5,7 +5,7 @@ contacts in the same transaction.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -42,7 +42,8 @@ MAX_COMMENTS = 4000
 # --------------------------------------------------------------------------- results
 
 
-def _result(value: InspectionStatus | str) -> InspectionStatus:
+def result_status(value: InspectionStatus | str) -> InspectionStatus:
+    """The result named by ``value`` (any case), or the refusal shown at the status field."""
     allowed = {s.value: s for s in RESULT_STATUSES}
     found = allowed.get(str(value).strip().upper())
     if found is None:
@@ -106,48 +107,77 @@ def record_result(
     gives the slot's place back. Anyone else: ``NotFound``. Before the inspection's day
     (in the jurisdiction's time zone) only CANCELLED may be recorded.
     """
-    j, now = db.jurisdiction, db.now()
     with (
         audited_refusals(db, actor, "inspection_resulted", f"inspection {inspection_id}"),
         db.write() as s,
     ):
-        row, permit = scoped_row(s, actor, Inspection, inspection_id, what="inspection")
-        mine = actor.kind is ActorKind.INSPECTOR and row.inspector_id == actor.id
-        if not (actor.is_staff or mine):
-            raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
-        result = _result(status)
-        text = clean_text(comments, "comments", max_len=MAX_COMMENTS, multiline=True)
-        assert permit.id is not None
-        permit = lock_permit(s, permit.id)
-        inspection = lock_inspection(s, inspection_id)
-        if not actor.is_staff and inspection.inspector_id != actor.id:
-            raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
-        if inspection.status not in OPEN:
-            raise RuleViolation(
-                f"A result is already recorded for this inspection ({inspection.status}).",
-                field="status",
-            )
-        day = inspection.requested_date
-        if result is not InspectionStatus.CANCELLED and day > local_today(j, now):
-            raise RuleViolation(
-                f"This inspection is scheduled for {format_day(day)}; "
-                "record its result on or after that day.",
-                field="status",
-            )
-        inspection.status = result.value
-        inspection.comments = text
-        inspection.resulted_at = now
-        if result is InspectionStatus.CANCELLED:
-            inspection.cancelled_at = now
-        s.add(inspection)
-        free_place(s, inspection.slot_id)
-        detail = f"inspection {inspection_id}: {result.value}"
-        if result is InspectionStatus.PASSED:
-            permit.expires_on = local_today(j, now) + timedelta(days=j.expiry_days)
-            s.add(permit)
-            detail += f"; permit now expires {format_day(permit.expires_on)}"
-        if result in NOTIFIED_RESULTS:
-            queued = _notify_failure(s, db, inspection, permit, result)
-            detail += f"; {queued} email(s) queued"
-        audit.record(s, actor, "inspection_resulted", at=now, target=permit.number, detail=detail)
+        _apply_result(s, db, actor, inspection_id, status, comments)
         return view_of(s, db, inspection_id)
+
+
+def _apply_result(
+    s: Session,
+    db: Database,
+    actor: Actor,
+    inspection_id: int,
+    status: InspectionStatus | str,
+    comments: str,
+    *,
+    performed_at: datetime | None = None,
+    note: str = "",
+) -> None:
+    """The rules and effects of :func:`record_result` inside the caller's open write
+    session ``s`` (online: its own transaction; a field sync: the submission's, inside a
+    savepoint: :mod:`etrakit_tui.domain.field.submission`). Not a service (no transaction,
+    no audit of a refusal): only those two call it. Locks the permit, then the inspection.
+    Raises ``NotFound`` / ``AccessDenied`` / :class:`RuleViolation` with nothing changed;
+    the caller rolls back and audits the refusal.
+
+    ``performed_at`` (default: now) is when the inspector did the inspection: the day
+    rule and a PASSED result's new expiry count from it, so a result synced the next
+    morning does not move the expiry by a day; ``resulted_at`` and the audit line are the
+    city's now. ``note`` ends the audit line's detail (e.g. where the result came from).
+    """
+    j, now = db.jurisdiction, db.now()
+    performed = performed_at or now
+    row, permit = scoped_row(s, actor, Inspection, inspection_id, what="inspection")
+    mine = actor.kind is ActorKind.INSPECTOR and row.inspector_id == actor.id
+    if not (actor.is_staff or mine):
+        raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
+    result = result_status(status)
+    text = clean_text(comments, "comments", max_len=MAX_COMMENTS, multiline=True)
+    assert permit.id is not None
+    permit = lock_permit(s, permit.id)
+    inspection = lock_inspection(s, inspection_id)
+    if not actor.is_staff and inspection.inspector_id != actor.id:
+        raise deny(actor, "inspection", permit.number, f"result inspection {inspection_id}")
+    if inspection.status not in OPEN:
+        raise RuleViolation(
+            f"A result is already recorded for this inspection ({inspection.status}).",
+            field="status",
+        )
+    day = inspection.requested_date
+    if result is not InspectionStatus.CANCELLED and day > local_today(j, performed):
+        raise RuleViolation(
+            f"This inspection is scheduled for {format_day(day)}; "
+            "record its result on or after that day.",
+            field="status",
+        )
+    inspection.status = result.value
+    inspection.comments = text
+    inspection.resulted_at = now
+    if result is InspectionStatus.CANCELLED:
+        inspection.cancelled_at = now
+    s.add(inspection)
+    free_place(s, inspection.slot_id)
+    detail = f"inspection {inspection_id}: {result.value}"
+    if result is InspectionStatus.PASSED:
+        permit.expires_on = local_today(j, performed) + timedelta(days=j.expiry_days)
+        s.add(permit)
+        detail += f"; permit now expires {format_day(permit.expires_on)}"
+    if result in NOTIFIED_RESULTS:
+        queued = _notify_failure(s, db, inspection, permit, result)
+        detail += f"; {queued} email(s) queued"
+    if note:
+        detail += f"; {note}"
+    audit.record(s, actor, "inspection_resulted", at=now, target=permit.number, detail=detail)
