@@ -3,9 +3,10 @@
 A contractor signs in by keys, opens a permit's attachment and presses ``e``: the file is
 queued for the company's profile address, and ``etrakit-tui notify`` delivers it to a real
 SMTP server (aiosmtpd) exactly once, bytes intact. Nothing is written on the server by the
-session: the data folder, HOME, the XDG folders and the server's working directory list the
-same before and after (the database's own files aside); there is no path to type, ``s`` only
-says that files are not saved over SSH, and typed paths go nowhere."""
+session: the data folder, HOME, the XDG folders, the server's working directory and the
+session's (``/``) list the same before and after (the database's own files aside); there is
+no path to type, ``s`` only says that files are not saved over SSH, and typed paths go
+nowhere."""
 
 from __future__ import annotations
 
@@ -150,12 +151,13 @@ def test_an_attachment_is_emailed_once_and_nothing_is_written_on_the_server(
     server: ServerProcess = start_server(tmp_path / "server", "--db", url)
     watched = [data, home, cwd, *xdg]
     before = listing(watched)
+    root_before = sorted(os.listdir("/"))
     term = Terminal(server.ssh("-tt"))
     try:
         sign_in(term)
         (portal,) = server.tui_processes()  # the session's process runs where we look
         assert environment_of(portal)["HOME"] == str(home)
-        assert Path(os.readlink(f"/proc/{portal}/cwd")) in watched
+        assert os.readlink(f"/proc/{portal}/cwd") == "/"  # its root entries: compared below
         assert term.wait_for(NUMBER), term.text()
         term.settle()
         term.send("\r")  # the first of My Active Permits: A1806-065
@@ -195,6 +197,7 @@ def test_an_attachment_is_emailed_once_and_nothing_is_written_on_the_server(
         server.stop()
 
     assert listing(watched) == before, "the session wrote on the server"
+    assert sorted(os.listdir("/")) == root_before, "the session wrote in its working directory"
     db = Database.open(url)
     try:
         with db.read() as s:

@@ -98,6 +98,21 @@ def processes_with(needle: str) -> list[int]:
     return found
 
 
+def children_of(parents: set[int]) -> list[int]:
+    """Live (not zombie) processes whose parent is one of ``parents``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) in parents and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def environment_of(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
@@ -220,11 +235,19 @@ class ServerProcess:
 
     @property
     def marker(self) -> str:
-        """Every TUI process this server starts has this on its command line."""
+        """A TUI process this server execs has this on its command line (a server before
+        the fork server; ``bench.ssh_flood`` measures one)."""
         return f"{MARKER_PREFIX}{self.process.pid}-"
 
+    def forkservers(self) -> list[int]:
+        """This server's fork server: its child whose command line names the service (the
+        sessions it forks have that command line too, but the fork server as parent)."""
+        named = processes_with(f"--service\0{MARKER_PREFIX}{self.process.pid}\0")
+        return sorted(set(named) & set(children_of({self.process.pid})))
+
     def tui_processes(self) -> list[int]:
-        return processes_with(self.marker)
+        """The sessions' processes: the fork server's children (or exec'd, marked ones)."""
+        return children_of(set(self.forkservers())) + processes_with(self.marker)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

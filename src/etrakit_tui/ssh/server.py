@@ -2,7 +2,8 @@
 
 No SSH-level authentication is asked (any user name, no password): the portal's own sign-in
 screen is the door. Each connection may open one terminal session; it gets a TUI process on
-its own PTY (see :mod:`etrakit_tui.ssh.terminal`) in a clean environment (see
+its own PTY (see :mod:`etrakit_tui.ssh.terminal`), forked by a fork server that imported the
+portal once (see :mod:`etrakit_tui.ssh.forkserver`), in a clean environment (see
 :mod:`etrakit_tui.ssh.shell`). Sessions without a PTY, commands and subsystems (scp, sftp) and
 every kind of forwarding are refused. When the client goes away the TUI's process group is
 hung up. Limits: sessions in total and per client address, a login grace time, and an idle
@@ -37,12 +38,14 @@ import asyncssh
 
 from etrakit_tui.logs import mask_url
 from etrakit_tui.settings import APP_NAME, ConfigError
+from etrakit_tui.ssh.forkserver import ForkServer
 from etrakit_tui.ssh.shell import (
     NO_TERMINAL_MESSAGE,
     PROG,
     SESSION_MARKER_PREFIX,
-    child_command,
+    child_arguments,
     child_environment,
+    service_environment,
 )
 from etrakit_tui.ssh.terminal import TerminalProcess
 from etrakit_tui.text import defuse
@@ -138,6 +141,8 @@ class Service:
     clock: Callable[[], float] = time.monotonic
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    forkserver: ForkServer | None = None
+
     def next_marker(self) -> str:
         return f"{SESSION_MARKER_PREFIX}{os.getpid()}-{next(self._ids)}"
 
@@ -190,8 +195,8 @@ class Service:
         if self.per_address[address] <= 0:
             del self.per_address[address]
 
-    def command_for(self, marker: str) -> list[str]:
-        return child_command(marker, demo=self.options.demo)
+    def arguments_for(self, marker: str) -> list[str]:
+        return child_arguments(marker, demo=self.options.demo)
 
 
 def client_dropped(exc: BaseException | None) -> bool:
@@ -385,8 +390,10 @@ class PortalSession(asyncssh.SSHServerSession[bytes]):
             path=os.environ.get("PATH"),
         )
         columns, rows, xpixels, ypixels = chan.get_terminal_size()
+        assert self.service.forkserver is not None
         process = TerminalProcess(
-            self.service.command_for(self.marker),
+            self.service.forkserver,
+            self.service.arguments_for(self.marker),
             env,
             on_output=self._output,
             on_exit=self._process_exited,
@@ -527,7 +534,8 @@ async def serve(options: ServiceOptions, *, stop: asyncio.Event | None = None) -
     key, created = load_or_create_host_key(key_path)
     if created:
         log.info("generated host key %s", key_path)
-    service = Service(options)
+    forkserver = await start_forkserver(options)
+    service = Service(options, forkserver=forkserver)
     server = await asyncssh.create_server(
         lambda: PortalConnection(service),
         options.host,
@@ -572,7 +580,19 @@ async def serve(options: ServiceOptions, *, stop: asyncio.Event | None = None) -
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*waits), options.hangup_grace + 2)
         await server.wait_closed()
+        await forkserver.close()  # (the sessions have ended)
         await asyncio.sleep(0.1)  # let the closed connections log their line
+
+
+async def start_forkserver(options: ServiceOptions) -> ForkServer:
+    """The fork server, ready (it has imported the portal): so the first session is as quick
+    as the others, and a portal that cannot even be imported stops the service here."""
+    dialect = options.database_url.split(":", 1)[0].split("+", 1)[0]
+    env = service_environment(home=os.environ.get("HOME"), path=os.environ.get("PATH"))
+    marker = f"{SESSION_MARKER_PREFIX}{os.getpid()}"
+    forkserver = ForkServer(marker, dialect=dialect, demo=options.demo, env=env)
+    await forkserver.ensure_running()
+    return forkserver
 
 
 def run(options: ServiceOptions) -> None:

@@ -26,8 +26,9 @@ DEFAULT_TERM = "xterm-256color"
 DEFAULT_LANG = "C.UTF-8"
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
-# Every TUI process started for a session carries ``--session <marker>`` on its command line,
-# so the service's own bookkeeping (and an operator with ``ps``) can find it.
+# Under ``ssh-shell`` every TUI process carries ``--session <marker>`` on its command line; under
+# ``serve-ssh`` the fork server carries ``--service <marker>`` and the sessions are its children
+# (named ``etrakit-session``): so an operator with ``ps`` can find them.
 SESSION_MARKER_PREFIX = "etrakit-ssh-"
 
 # Old terminal names that every current emulator answering to them can do 256 colours with.
@@ -100,12 +101,20 @@ def child_environment(
     return env
 
 
+def child_arguments(marker: str, *, demo: bool = False) -> list[str]:
+    """The arguments of one TUI process (:func:`etrakit_tui.ssh.child.main`)."""
+    return ["--session", marker, *(["--demo"] if demo else [])]
+
+
 def child_command(marker: str, *, demo: bool = False) -> list[str]:
     """The command line of one TUI process (see :mod:`etrakit_tui.ssh.child`)."""
-    argv = [sys.executable, "-m", "etrakit_tui.ssh.child", "--session", marker]
-    if demo:
-        argv.append("--demo")
-    return argv
+    return [sys.executable, "-m", "etrakit_tui.ssh.child", *child_arguments(marker, demo=demo)]
+
+
+def service_environment(home: str | None = None, path: str | None = None) -> dict[str, str]:
+    """The fork server's environment: nothing of the operator's (a ``TEXTUAL_*`` value would be
+    read once at import and hold for every session) nor of any client's."""
+    return {"PATH": path or DEFAULT_PATH, "HOME": home or "/", "LANG": DEFAULT_LANG}
 
 
 def absolute_database_url(url: str) -> str:

@@ -1,11 +1,11 @@
-"""A process on its own pseudo-terminal, driven from an asyncio loop.
+"""A session's process on its own pseudo-terminal, driven from an asyncio loop.
 
-:class:`TerminalProcess` opens a PTY, starts the command in a new session with the PTY's
-slave side as its standard streams (the command takes it as controlling terminal itself, see
-:func:`etrakit_tui.ssh.child.claim_controlling_terminal`), pumps bytes both ways without
-blocking the loop, passes window-size changes on (``TIOCSWINSZ`` on the master: the kernel
-sends the foreground process group SIGWINCH), and hangs the whole process group up on
-request: SIGHUP first, SIGKILL after a grace period.
+:class:`TerminalProcess` opens a PTY, has the fork server (:mod:`etrakit_tui.ssh.forkserver`)
+start the portal with the PTY's slave side as its controlling terminal and standard streams,
+pumps bytes both ways without blocking the loop, passes window-size changes on
+(``TIOCSWINSZ`` on the master: the kernel sends the foreground process group SIGWINCH), and
+hangs the process up on request: SIGHUP first, SIGKILL after a grace period (whatever it
+left in its process group is killed as it ends).
 
 The PTY is the client's screen, so the process never logs there: given ``on_log``, it gets
 one more descriptor, the write end of a pipe (its number in ``ETRAKIT_LOG_FD``, see
@@ -24,7 +24,7 @@ import struct
 import termios
 from collections.abc import Callable
 
-from etrakit_tui.logs import LOG_FD_ENV
+from etrakit_tui.ssh.forkserver import ForkServer, SessionChild
 
 READ_CHUNK = 65536
 INPUT_BACKLOG_LIMIT = 256 * 1024  # bytes not yet taken by the TUI before the client is paused
@@ -47,6 +47,7 @@ class TerminalProcess:
 
     def __init__(
         self,
+        forkserver: ForkServer,
         argv: list[str],
         env: dict[str, str],
         *,
@@ -54,11 +55,10 @@ class TerminalProcess:
         on_exit: Callable[[int], None],
         on_input_backlog: Callable[[bool], None] | None = None,
         on_log: Callable[[str], None] | None = None,
-        cwd: str | None = None,
     ) -> None:
+        self.forkserver = forkserver
         self.argv = argv
         self.env = env
-        self.cwd = cwd
         self._on_output = on_output
         self._on_exit = on_exit
         self._on_backlog = on_input_backlog or (lambda _full: None)
@@ -67,7 +67,7 @@ class TerminalProcess:
         self._log_partial = bytearray()
         self._loop = asyncio.get_running_loop()
         self._master: int | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._child: SessionChild | None = None
         self._pending = bytearray()
         self._reading = False
         self._paused = False
@@ -78,32 +78,20 @@ class TerminalProcess:
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._child.pid if self._child is not None else None
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self.returncode is None
+        return self._child is not None and self.returncode is None
 
     async def start(self, columns: int, rows: int, xpixels: int = 0, ypixels: int = 0) -> None:
-        """Open the PTY at the given size and start the command on it."""
+        """Open the PTY at the given size and start the portal on it."""
         master, slave = os.openpty()
         log_read, log_write = os.pipe() if self._on_log is not None else (None, None)
-        env = dict(self.env)
-        if log_write is not None:
-            env[LOG_FD_ENV] = str(log_write)
         try:
             set_window_size(master, columns, rows, xpixels, ypixels)
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=env,
-                cwd=self.cwd,
-                start_new_session=True,
-                close_fds=True,
-                pass_fds=() if log_write is None else (log_write,),
-            )
+            fds = [slave] if log_write is None else [slave, log_write]
+            self._child = await self.forkserver.spawn(self.env, self.argv, fds)
         except BaseException:
             os.close(master)
             if log_read is not None:
@@ -250,21 +238,19 @@ class TerminalProcess:
                 set_window_size(self._master, columns, rows, xpixels, ypixels)
 
     def hangup(self, grace: float) -> None:
-        """SIGHUP to the process group now, SIGKILL after ``grace`` seconds if still running."""
+        """SIGHUP to the process now, SIGKILL after ``grace`` seconds if still running."""
         if not self.running or self._kill_timer is not None:
             return
-        self._signal_group(signal.SIGHUP)
+        self._signal(signal.SIGHUP)
         self._kill_timer = self._loop.call_later(grace, self._kill)
 
     def _kill(self) -> None:
         if self.running:
-            self._signal_group(signal.SIGKILL)
+            self._signal(signal.SIGKILL)
 
-    def _signal_group(self, signum: int) -> None:
-        if self._proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._proc.pid, signum)
+    def _signal(self, signum: int) -> None:
+        if self._child is not None and self.returncode is None:
+            self._child.send_signal(signum)
 
     async def wait(self) -> int:
         """Wait until the process has ended and its output has been passed on."""
@@ -273,11 +259,9 @@ class TerminalProcess:
         return self.returncode if self.returncode is not None else -1
 
     async def _wait(self) -> None:
-        assert self._proc is not None
-        status = await self._proc.wait()
+        assert self._child is not None
+        status = await self._child.ended  # anything left in its group was killed with it
         self.returncode = status
-        # Anything left in the process group goes with its leader.
-        self._signal_group(signal.SIGKILL)
         if self._kill_timer is not None:
             self._kill_timer.cancel()
         self._close(drain=True)
