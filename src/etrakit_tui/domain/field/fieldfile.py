@@ -31,9 +31,11 @@ from sqlalchemy import (
     Table,
     Text,
     inspect,
+    literal_column,
     select,
 )
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.sql.elements import ColumnElement
 
 from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.errors import EtrakitError
@@ -76,6 +78,12 @@ FIELD_RESULT = Table(
     Column("received_at", UTCDateTime(), nullable=True),
     Column("synced_at", UTCDateTime(), nullable=True),
 )
+
+RECORD_ORDER: tuple[ColumnElement[Any], ...] = (
+    FIELD_RESULT.c.recorded_at,
+    literal_column("field_result.rowid"),
+)
+"""Results in the order they were recorded (the laptop clock, then the insertion order)."""
 
 UNUSABLE_HASH = "!"
 """What a copied account's password hash is in the field file: no hash of any kind."""

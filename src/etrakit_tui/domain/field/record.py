@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from etrakit_tui.domain.errors import NotFound, RuleViolation
 from etrakit_tui.domain.field.fieldfile import (
     FIELD_RESULT,
+    RECORD_ORDER,
     FieldSession,
     laptop_now_at_city,
     read_info,
@@ -127,7 +128,7 @@ def _view(r: Any) -> FieldResultView:
 
 def _results(conn: Connection, *where: Any) -> list[FieldResultView]:
     query = _results_query().where(*where)
-    query = query.order_by(FIELD_RESULT.c.recorded_at.desc(), FIELD_RESULT.c.uuid)
+    query = query.order_by(*(c.desc() for c in RECORD_ORDER))
     return [_view(r) for r in conn.execute(query)]
 
 
@@ -142,7 +143,7 @@ def local_conflicts(field: FieldSession) -> list[FieldConflictView]:
     info = field.info
     with field.db.read_conn() as conn:
         query = _results_query().where(FIELD_RESULT.c.state == ResultState.CONFLICT.value)
-        rows = conn.execute(query.order_by(FIELD_RESULT.c.recorded_at.desc())).all()
+        rows = conn.execute(query.order_by(*(c.desc() for c in RECORD_ORDER))).all()
     return [
         FieldConflictView(
             uuid=r.uuid,

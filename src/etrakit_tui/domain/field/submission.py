@@ -112,7 +112,7 @@ def _insert_once(conn: Connection, values: dict[str, object]) -> bool:
     dialect = conn.dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = make(SUBMISSION).values(**values).on_conflict_do_nothing(index_elements=["uuid"])
-    return conn.execute(stmt).rowcount == 1
+    return conn.execute(stmt.returning(SUBMISSION.c.id)).first() is not None
 
 
 def _stored(conn: Connection, uuid: str) -> Answer:

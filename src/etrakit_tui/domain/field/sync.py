@@ -17,6 +17,7 @@ from etrakit_tui.domain.errors import DatabaseUnavailable
 from etrakit_tui.domain.field.fieldfile import (
     CHECKOUT_INFO,
     FIELD_RESULT,
+    RECORD_ORDER,
     FieldSession,
 )
 from etrakit_tui.domain.field.record import INSPECTION, local_results
@@ -40,7 +41,7 @@ def _waiting(field: FieldSession) -> list[Submission]:
     query = (
         select(FIELD_RESULT)
         .where(FIELD_RESULT.c.state == ResultState.WAITING.value)
-        .order_by(FIELD_RESULT.c.recorded_at, FIELD_RESULT.c.uuid)
+        .order_by(*RECORD_ORDER)
     )
     offset = field.info.clock_offset_s
     with field.db.read_conn() as conn:
