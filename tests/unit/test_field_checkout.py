@@ -52,9 +52,9 @@ class FieldScene:
     """Ana's inspections on Thursday, one permit each, in the order made."""
 
 
-def build_field_scene(db: Database, n: int = 5) -> FieldScene:
+def build_field_scene(db: Database, n: int = 5, *, day: date = THU) -> FieldScene:
     """The inspection scene, Ana with a real password, and ``n`` inspections of Ana's on
-    Thursday (one permit each, all SCHEDULED, each with its request's contact)."""
+    ``day`` (one permit each, all SCHEDULED, each with its request's contact)."""
     scene = build_scene(db)
     ids = []
     with db.write() as s:
@@ -83,7 +83,7 @@ def build_field_scene(db: Database, n: int = 5) -> FieldScene:
                 permit_id=permit.id,
                 request_id=request.id,
                 inspection_type_id=rough.id,
-                requested_date=THU,
+                requested_date=day,
                 period="AM" if i % 2 == 0 else "PM",
                 status=InspectionStatus.SCHEDULED.value,
                 inspector_id=scene.ana.id,

@@ -46,6 +46,7 @@ INSPECTION: Table = metadata.tables["inspection"]
 PERMIT: Table = metadata.tables["permit"]
 PARCEL: Table = metadata.tables["parcel"]
 ITYPE: Table = metadata.tables["inspection_type"]
+AUDIT: Table = metadata.tables["audit_event"]
 
 
 def token_hash(token: str) -> str:
@@ -143,6 +144,26 @@ def _full_name(conn: Connection, staff_id: int | None) -> str:
     return str(name or "")
 
 
+def _who_cancelled(conn: Connection, inspection_id: int) -> str:
+    """ "cancelled by the contractor" / "... by the building division", from the audit line
+    of the cancel service (an inspector's CANCELLED result has none)."""
+    kind = conn.execute(
+        select(AUDIT.c.actor_kind)
+        .where(
+            AUDIT.c.action == "inspection_cancelled",
+            AUDIT.c.detail == f"inspection {inspection_id}",
+            AUDIT.c.outcome == "ok",
+        )
+        .order_by(AUDIT.c.id.desc())
+        .limit(1)
+    ).scalar()
+    if kind == ActorKind.COMPANY.value:
+        return "cancelled by the contractor"
+    if kind in (ActorKind.STAFF.value, ActorKind.SYSTEM.value):
+        return "cancelled by the building division"
+    return "already cancelled at the city"
+
+
 def classify(
     conn: Connection, actor: Actor, inspection_id: int, refused: EtrakitError
 ) -> tuple[ConflictReason, str]:
@@ -155,9 +176,7 @@ def classify(
     if row is None:
         return ConflictReason.NOT_FOUND, "the inspection is no longer at the city"
     if row.status == InspectionStatus.CANCELLED.value:
-        if row.resulted_at is None:
-            return ConflictReason.CANCELLED, "cancelled by the contractor"
-        return ConflictReason.CANCELLED, "already cancelled at the city"
+        return ConflictReason.CANCELLED, _who_cancelled(conn, inspection_id)
     if row.status not in OPEN:
         return ConflictReason.ALREADY_RESULTED, f"already resulted at the city ({row.status})"
     if row.inspector_id != actor.id:
