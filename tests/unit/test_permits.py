@@ -135,17 +135,28 @@ def test_dashboard_lists_open_inspections_by_date_with_am_before_pm(any_db: Data
     assert [r.state for r in page.items] == ["Scheduled: Ivan Inspector", "Requested"]
 
 
-def test_dashboard_never_shows_another_companys_permits(db: Database) -> None:
-    city = _city(db)
-    board = dashboard(db, city.other)
+def test_dashboard_never_shows_another_companys_permits(any_db: Database) -> None:
+    city = _city(any_db)
+    board = dashboard(any_db, city.other)
     assert [r.number for r in board.active_permits.items] == ["B2611-009"]
     assert [r.record_no for r in board.active_inspections.items] == ["B2611-009"]
     assert board.expired_permits.items == ()
     assert board.expired_permits.total == 0
 
 
-def test_a_company_with_300_permits_pages_through_each_exactly_once(db: Database) -> None:
-    b = Builder(db)
+def test_a_permit_naming_the_company_twice_is_listed_and_counted_once(any_db: Database) -> None:
+    b = Builder(any_db)
+    acme = b.company("ACME ELECTRIC INC")
+    b.permit("B2611-001", companies=(acme, acme))
+    b.permit("B2611-002", companies=(acme,), status="EXPIRED", expires_on=date(2026, 5, 1))
+    board = dashboard(any_db, acme)
+    assert [r.number for r in board.active_permits.items] == ["B2611-001"]
+    assert [r.number for r in board.expired_permits.items] == ["B2611-002"]
+    assert (board.active_permits.total, board.expired_permits.total) == (1, 1)
+
+
+def test_a_company_with_300_permits_pages_through_each_exactly_once(any_db: Database) -> None:
+    b = Builder(any_db)
     big = b.company("BIG BUILDERS")
     b.many_permits("B2610", 300, company=big)
     b.many_permits("B2609", 5, company=b.company("SMALL"))
@@ -154,7 +165,7 @@ def test_a_company_with_300_permits_pages_through_each_exactly_once(db: Database
     key: str | None = None
     pages = 0
     while True:
-        page = active_permits_page(db, big, after_key=key, limit=50)
+        page = active_permits_page(any_db, big, after_key=key, limit=50)
         assert page.total == 300
         assert len(page.items) <= 50
         seen.extend(r.number for r in page.items)
@@ -165,23 +176,23 @@ def test_a_company_with_300_permits_pages_through_each_exactly_once(db: Database
     assert pages == 6
     assert seen == [f"B2610-{n:03d}" for n in range(1, 301)]
 
-    board = dashboard(db, big, page_size=50)
+    board = dashboard(any_db, big, page_size=50)
     assert len(board.active_permits.items) == 50
     assert board.active_permits.total == 300
     after = DashboardAfter(active_permits=board.active_permits.next_key)
-    assert dashboard(db, big, after=after).active_permits.items[0].number == "B2610-051"
+    assert dashboard(any_db, big, after=after).active_permits.items[0].number == "B2610-051"
 
 
-def test_expired_and_inspection_lists_page_by_key(db: Database) -> None:
-    city = _city(db)
-    b = Builder(db)
+def test_expired_and_inspection_lists_page_by_key(any_db: Database) -> None:
+    city = _city(any_db)
+    b = Builder(any_db)
     for day in (21, 21, 23):
         for period in ("PM", "AM"):
             b.inspection(city.ids["open"], city.ids["rough"], date(2026, 11, day), period)
     keys: list[tuple[date, str]] = []
     key = None
     while True:
-        page = active_inspections_page(db, city.acme, after_key=key, limit=3)
+        page = active_inspections_page(any_db, city.acme, after_key=key, limit=3)
         assert page.total == 8
         keys.extend((r.date, r.period) for r in page.items)
         key = page.next_key
@@ -190,8 +201,8 @@ def test_expired_and_inspection_lists_page_by_key(db: Database) -> None:
     assert len(keys) == 8
     assert keys == sorted(keys)
 
-    first = expired_permits_page(db, city.acme, limit=1)
-    second = expired_permits_page(db, city.acme, after_key=first.next_key, limit=1)
+    first = expired_permits_page(any_db, city.acme, limit=1)
+    second = expired_permits_page(any_db, city.acme, after_key=first.next_key, limit=1)
     assert [r.number for r in first.items + second.items] == ["B2611-002", "B2611-003"]
     assert second.next_key is None
 
@@ -212,9 +223,9 @@ def test_the_dashboards_first_pages_are_the_lists_first_pages(any_db: Database, 
     assert board.active_inspections.total == 4
 
 
-def test_a_company_with_nothing_open_gets_empty_lists(db: Database) -> None:
-    b = Builder(db)
-    board = dashboard(db, b.company("NEW BUILDERS"))
+def test_a_company_with_nothing_open_gets_empty_lists(any_db: Database) -> None:
+    b = Builder(any_db)
+    board = dashboard(any_db, b.company("NEW BUILDERS"))
     for page in (board.active_permits, board.active_inspections, board.expired_permits):
         assert (page.items, page.total, page.next_key) == ((), 0, None)
 
