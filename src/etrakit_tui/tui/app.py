@@ -40,6 +40,7 @@ from etrakit_tui.tui.workers import run_service
 if TYPE_CHECKING:
     from etrakit_tui.domain.accounts.actors import Actor
     from etrakit_tui.domain.store.db import Database
+    from etrakit_tui.tui.screens.field_status import FieldLink
 
 DatabaseOpener = Callable[[], "Database"]
 
@@ -169,6 +170,9 @@ class EtrakitApp(App[None]):
         write a file on the server (attachments are emailed instead of saved)."""
         self.actor: Actor | None = None
         self.signed_in_as: str | None = None
+        self.field: FieldLink | None = None
+        """Field mode (``etrakit-tui field``, :mod:`etrakit_tui.tui.field_app`): the field
+        file and its city; ``None`` in the portal."""
         ready = self._source.get() if self._source.ready else None
         self.last_activity: datetime = ready.now() if ready else datetime.now(UTC)
         if jurisdiction_name is None:

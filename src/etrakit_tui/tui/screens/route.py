@@ -6,6 +6,13 @@ next day, ``t`` comes back to today, ``g`` jumps to the date field (type ``11/19
 Enter). Enter opens the highlighted inspection (:class:`~.route_visit.InspectionScreen`):
 permit summary, earlier inspections, conditions, the request's contact, and the result.
 ``s`` switches the high-contrast sunlight theme on and off (remembered for next time).
+``c`` checks the day out for field work (asks the password again; local sessions only: over
+SSH it says to do it on the laptop).
+
+In field mode (``etrakit-tui field``, :mod:`etrakit_tui.tui.field_app`) the same screen
+shows the checked-out day from the field file, under a status line (ONLINE/OFFLINE, results
+waiting to be sent, conflicts); ``y`` syncs now and ``x`` lists the results not applied.
+The day keys are hidden there: the field file holds that one day.
 
 Everything comes from :func:`inspections.route_for` in a worker; the screen holds no rule.
 """
@@ -13,7 +20,7 @@ Everything comes from :func:`inspections.route_for` in a worker; the screen hold
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -23,7 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from etrakit_tui.domain.errors import ValidationFailed
+from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.domain.inspections import assignment, calendar
 from etrakit_tui.domain.inspections.calendar import parse_day
 from etrakit_tui.domain.inspections.views import RouteStop
@@ -31,6 +38,10 @@ from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert, inert_text
 from etrakit_tui.tui.screens.base import PortalScreen
+
+if TYPE_CHECKING:
+    from etrakit_tui.domain.field.views import CheckoutSummary
+    from etrakit_tui.tui.screens.field_status import FieldLink
 
 COLUMNS = (
     ("AM/PM", 5),
@@ -93,8 +104,8 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
     AUTO_FOCUS = "#route-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "step(-1)", "Prev day", id="route.prev", tooltip="The previous day"),
-        Binding("n", "step(1)", "Next day", id="route.next", tooltip="The next day"),
+        Binding("p", "step(-1)", "Prev", id="route.prev", tooltip="The previous day"),
+        Binding("n", "step(1)", "Next", id="route.next", tooltip="The next day"),
         Binding("t", "today", "Today", id="route.today", tooltip="Back to today"),
         Binding("g", "pick_day", "Date", id="route.date", tooltip="Type a date to go to"),
         Binding(
@@ -103,6 +114,21 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
             "Sunlight",
             id="route.sunlight",
             tooltip="High-contrast theme on/off (remembered)",
+        ),
+        Binding(
+            "c",
+            "checkout",
+            "Check out",
+            id="route.checkout",
+            tooltip="Check this day out for field work (on this laptop)",
+        ),
+        Binding("y", "sync", "Sync", id="route.sync", tooltip="Send waiting results now"),
+        Binding(
+            "x",
+            "conflicts",
+            "Conflicts",
+            id="route.conflicts",
+            tooltip="Results the city did not apply, and why",
         ),
         Binding(
             "escape",
@@ -130,13 +156,33 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
         self.stops: list[RouteStop] = []
         self.loaded_day: date | None = None
 
+    @property
+    def field(self) -> FieldLink | None:
+        """Field mode's link (``None``: the online portal)."""
+        return self.portal.field
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Field mode hides the day keys and checkout; the portal hides sync and conflicts."""
+        if action in ("step", "today", "pick_day", "checkout"):
+            return self.field is None
+        if action in ("sync", "conflicts"):
+            return self.field is not None
+        return super().check_action(action, parameters)
+
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
+        if self.field is not None:
+            from etrakit_tui.tui.screens.field_status import FieldStatusLine
+
+            yield FieldStatusLine(self.field)
         with Vertical(id="route"):
             with Horizontal(id="route-bar"):
                 yield Static("My route", id="route-title")
-                yield Label("Date:", id="route-date-label")
-                yield Input(placeholder="MM/DD/YYYY", max_length=20, compact=True, id="route-date")
+                if self.field is None:
+                    yield Label("Date:", id="route-date-label")
+                    yield Input(
+                        placeholder="MM/DD/YYYY", max_length=20, compact=True, id="route-date"
+                    )
             yield Static("Loading...", id="route-count")
             table = RouteTable(id="route-table", cursor_type="row", cell_padding=0)
             last = len(COLUMNS) - 1
@@ -151,7 +197,13 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
         theme.install(self.app)
         if self.day is None:
             self.day = calendar.local_today(self.database.jurisdiction, self.database.now())
+        if self.field is not None:
+            self.field.changed.subscribe(self, self._field_changed)
         self.action_reload()
+
+    def on_unmount(self) -> None:
+        if self.field is not None:
+            self.field.changed.unsubscribe(self)
 
     def on_screen_resume(self) -> None:
         """Back from an inspection: read the route again (its status may have changed)."""
@@ -259,3 +311,68 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
         from etrakit_tui.tui.screens.route_visit import InspectionScreen
 
         self.app.push_screen(InspectionScreen(stop))
+
+    def say(self, words: str) -> None:
+        """Show ``words`` (may hold data: made inert) on the message line."""
+        self.query_one("#route-message", Static).update(inert(words))
+
+    # ------------------------------------------------------------------ field work
+
+    def action_checkout(self) -> None:
+        """Check the day shown out for field work: the password again, then the domain's
+        checkout in a worker (it writes the field file on this computer)."""
+        from etrakit_tui.tui.screens.field_checkout import REMOTE_WORDS, CheckoutPasswordScreen
+
+        if self.portal.remote:
+            self.say(REMOTE_WORDS)
+            return
+        day = self.day
+        assert day is not None
+
+        def given(password: str | None) -> None:
+            if password is None:
+                self.say("Nothing was checked out.")
+                return
+            from etrakit_tui.domain.field import checkout_signed_in
+
+            self.say(f"Checking out {calendar.format_day(day)}...")
+            self.call_service(
+                checkout_signed_in,
+                self.database,
+                self.actor,
+                password,
+                day=day,
+                laptop_clock=self.database.clock,  # a local session: this computer's clock
+                on_done=self._checked_out,
+                on_error=self._checkout_refused,
+                group="route-checkout",
+            )
+
+        self.app.push_screen(CheckoutPasswordScreen(day), given)
+
+    def _checked_out(self, summary: CheckoutSummary) -> None:
+        self.say(
+            f"Checked out {summary.inspections} inspection(s) for "
+            f"{calendar.format_day(summary.day)} into {summary.field_file}. "
+            "Work offline with: etrakit-tui field"
+        )
+
+    def _checkout_refused(self, exc: Exception) -> None:
+        if isinstance(exc, EtrakitError):
+            self.say(f"Not checked out: {exc}")
+        else:
+            self.portal.show_error(exc)
+
+    def action_sync(self) -> None:
+        if self.field is not None and not self.field.sync_now():
+            self.say("A sync is already running.")
+
+    def action_conflicts(self) -> None:
+        from etrakit_tui.tui.screens.field_conflicts import FieldConflictsScreen
+
+        self.app.push_screen(FieldConflictsScreen())
+
+    def _field_changed(self, link: FieldLink) -> None:
+        """A sync ended: the route may have changed at the city (cancelled, added)."""
+        if not link.syncing and link.tried and self.loaded_day is not None:
+            self.action_reload()

@@ -10,12 +10,16 @@ A FAILED or CORRECTION result queues the contractor's email in the same transact
 domain does that); right after the commit :func:`kick_mailer` tries to send it once, in a
 worker. Its errors are ignored on purpose: the email stays pending in the outbox and the
 ``notify`` job delivers it later.
+
+In field mode (:mod:`etrakit_tui.tui.field_app`) the same forms record the result on the
+laptop (:func:`etrakit_tui.domain.field.record_offline`); it is sent to the city, through
+the same rules, at the next sync. The screen shows the field status line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -39,6 +43,9 @@ from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalScreen
 from etrakit_tui.tui.screens.modal import PortalModal, QuestionModal
+
+if TYPE_CHECKING:
+    from etrakit_tui.domain.field.views import FieldResultView
 
 RESULTS: tuple[tuple[str, InspectionStatus], ...] = (
     ("Passed", InspectionStatus.PASSED),
@@ -247,10 +254,12 @@ class ConfirmResultScreen(QuestionModal):
         ),
     ]
 
-    def __init__(self, stop: RouteStop, choice: ResultChoice) -> None:
+    def __init__(self, stop: RouteStop, choice: ResultChoice, *, field: bool = False) -> None:
+        """``field``: recorded on the laptop, sent at the next sync (field mode)."""
         super().__init__()
         self.stop = stop
         self.choice = choice
+        self.field = field
 
     def compose(self) -> ComposeResult:
         stop, choice = self.stop, self.choice
@@ -260,6 +269,8 @@ class ConfirmResultScreen(QuestionModal):
             yield Static(inert(f"{stop.type_name} on permit {stop.permit_number}"))
             yield Static(inert(f"at {stop.address}"))
             yield Static(inert(f"Comments: {comments[:300]}"))
+            if self.field:
+                yield Static("Kept on this laptop at once; sent to the city at the next sync.")
             if choice.status in NOTIFIED_RESULTS:
                 yield Static("The contractor is emailed if their profile asks for it.")
             with Horizontal(id="confirm-buttons"):
@@ -308,6 +319,11 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
     def compose(self) -> ComposeResult:
         stop = self.stop
         yield from self.compose_header()
+        field = self.portal.field
+        if field is not None:
+            from etrakit_tui.tui.screens.field_status import FieldStatusLine
+
+            yield FieldStatusLine(field)
         yield Static(
             inert(f"{stop.type_name} — {stop.permit_number} — {stop.address}"), id="visit-title"
         )
@@ -367,13 +383,29 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
                 else:
                     self.app.push_screen(ResultScreen(stop, choice), chosen)
 
-            self.app.push_screen(ConfirmResultScreen(stop, choice), answered)
+            confirm = ConfirmResultScreen(stop, choice, field=self.portal.field is not None)
+            self.app.push_screen(confirm, answered)
 
         self.app.push_screen(ResultScreen(stop), chosen)
 
     def _save(self, choice: ResultChoice) -> None:
         self.saving = True
         self.say("Recording...")
+        field = self.portal.field
+        if field is not None:
+            from etrakit_tui.domain.field import record_offline
+
+            self.call_service(
+                record_offline,
+                field.session,
+                self.stop.inspection_id,
+                choice.status,
+                choice.comments,
+                on_done=self._kept,
+                on_error=self._refused,
+                group="visit-save",
+            )
+            return
         self.call_service(
             results.record_result,
             self.database,
@@ -396,6 +428,18 @@ class InspectionScreen(PortalScreen, inherit_bindings=False):
             kick_mailer(self.app, self.database)
         self.say(words)
         self.app.notify(inert(words).plain, title="Inspection result", markup=False)
+
+    def _kept(self, view: FieldResultView) -> None:
+        """Field mode: the result is on the laptop; the status line counts it."""
+        self.saving = False
+        self.stop = replace(self.stop, status=view.status, comments=view.comments)
+        self.query_one("#visit-stop", Static).update(inert(stop_text(self.stop), multiline=True))
+        words = f"Result recorded on this laptop: {view.status}. It is sent at the next sync."
+        self.say(words)
+        self.app.notify(inert(words).plain, title="Inspection result", markup=False)
+        field = self.portal.field
+        if field is not None:
+            field.result_kept()
 
     def _refused(self, exc: Exception) -> None:
         self.saving = False

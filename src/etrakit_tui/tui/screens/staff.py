@@ -10,6 +10,7 @@ One key per operation — also listed, so Enter on a line opens it:
 * ``p`` record a fee payment;
 * ``t`` import the card processor's settlement file (local only; over SSH: the command line);
 * ``l`` the audit log, with filters;
+* ``f`` field conflicts: results inspectors sent from the field that were not applied;
 * ``s`` the high-contrast sunlight theme (remembered).
 
 Each operation is a screen pushed on the desk; Esc (or F2) comes back here.
@@ -66,6 +67,13 @@ OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
         "SettlementScreen",
     ),
     ("l", "Audit log", "Audit log", "staff_audit", "AuditScreen"),
+    (
+        "f",
+        "Field",
+        "Field conflicts: results from the field not applied",
+        "staff_field",
+        "FieldConflictsDeskScreen",
+    ),
 )
 """(key, footer label, words, module under ``tui.screens``, screen class) of each desk
 operation."""
