@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pexpect
+import pyte
 import pytest
 
 from bench import startup
@@ -43,13 +44,22 @@ def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _imported_before_sign_in(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
-    """Top-level packages the program imported before the sign-in text was on screen."""
-    program = startup.Program("etrakit-tui", argv, startup.SIGN_IN_TEXT)
+def _modules_before(
+    argv: list[str], env: dict[str, str] | None = None, ready: str = startup.SIGN_IN_TEXT
+) -> tuple[set[str], str]:
+    """Every module the program imported before ``ready`` was on screen, and the screen."""
+    program = startup.Program("etrakit-tui", argv, ready)
     captured = bytearray()
     startup.run_once(program, {"PYTHONPROFILEIMPORTTIME": "1", **(env or {})}, captured)
+    screen = pyte.Screen(startup.COLUMNS, startup.ROWS)
+    pyte.ByteStream(screen).feed(bytes(captured))
     text = captured.decode("utf-8", "replace")
-    return {m.group(1).split(".")[0] for m in IMPORTED.finditer(text)}
+    return {m.group(1) for m in IMPORTED.finditer(text)}, "\n".join(screen.display)
+
+
+def _imported_before_sign_in(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Top-level packages the program imported before the sign-in text was on screen."""
+    return {name.split(".")[0] for name in _modules_before(argv, env)[0]}
 
 
 def test_sign_in_screen_is_drawn_without_the_data_layer(migrated_url: str) -> None:
@@ -57,6 +67,34 @@ def test_sign_in_screen_is_drawn_without_the_data_layer(migrated_url: str) -> No
     imported = _imported_before_sign_in(argv)
     assert "textual" in imported and "etrakit_tui" in imported  # the log is real
     assert sorted(imported & DATA_LAYER) == []
+
+
+def test_plain_portal_runs_without_click(migrated_url: str) -> None:
+    """``etrakit-tui --db URL`` (no command) is not parsed by click: its import costs
+    start-up time; every other command line still goes through it (tests/e2e/test_cli_*)."""
+    argv = [sys.executable, "-m", "etrakit_tui", "--db", migrated_url]
+    imported = _imported_before_sign_in(argv)
+    assert "textual" in imported and "click" not in imported
+
+
+def test_demo_sign_ins_are_shown_without_the_demo_city(migrated_url: str) -> None:
+    """A ``serve-ssh --demo`` session's portal (the demo's rules, no demo built in its own
+    process) lists every demo sign-in on the sign-in screen without importing the demo city
+    (whose module loads the whole data layer): they are read from its data file."""
+    from etrakit_tui.democity.demo import DEMO_CREDENTIALS
+
+    code = (
+        "import sys; from etrakit_tui.cli.portal import run_portal; "
+        "run_portal(sys.argv[1], demo=True, remote=True)"
+    )
+    argv = [sys.executable, "-c", code, migrated_url]
+    last = DEMO_CREDENTIALS[-1].secret  # the screen is drawn to its last sign-in
+    modules, screen = _modules_before(argv, ready=last)
+    assert "etrakit_tui.tui.screens.login" in modules  # the log is real
+    assert sorted(m for m in modules if m.startswith("etrakit_tui.democity")) == []
+    assert sorted(modules & DATA_LAYER) == []
+    for who, name, secret in DEMO_CREDENTIALS:
+        assert f"{who:<24} {name:<20} {secret}" in screen, screen
 
 
 def test_default_database_is_created_on_first_start(tmp_path: Path) -> None:

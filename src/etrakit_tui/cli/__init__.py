@@ -1,137 +1,135 @@
-"""The one console script, ``etrakit-tui`` (also ``python -m etrakit_tui``): the root
-command group and :func:`main`.
+"""The one console script, ``etrakit-tui`` (also ``python -m etrakit_tui``): :func:`main`.
 
 Errors are one clear line on stderr and a non-zero exit, never a traceback: every command
 runs through :func:`main`, which turns domain, configuration and usage errors into
 ``etrakit-tui: error: <message>``.
 
-The package, one home each: :mod:`~etrakit_tui.cli.bootstrap` decides and opens the
-database and settings for every entry point; :mod:`~etrakit_tui.cli.portal` runs the
-portal; one module per command group (``accounts``, ``permits``, ``inspections``, ``audit``,
-``notify``, ``data``, ``ssh``). Imports go one way: this module -> the command modules ->
-``bootstrap``; no command module imports this one.
+The package, one home each: this module runs the plain portal (no command) itself, without
+click, and hands every other command line to the root command group,
+:mod:`~etrakit_tui.cli.root` (:data:`COMMANDS` lists what is under it);
+:mod:`~etrakit_tui.cli.bootstrap` decides and opens the database and settings for every
+entry point; :mod:`~etrakit_tui.cli.portal` runs the portal; one module per command group
+(``accounts``, ``permits``, ``inspections``, ``audit``, ``notify``, ``data``, ``ssh``).
+Imports go one way: this module -> the root group -> the command modules -> ``bootstrap``;
+no command module imports this one or the root group.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
+import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from etrakit_tui.cli.bootstrap import (
-    PROG,
-    CliError,
-    config_option,
-    database_choice,
-    db_option,
-    fail,
-    remember_root_options,
-)
-from etrakit_tui.cli.portal import run_demo, run_portal
+from etrakit_tui.cli.bootstrap import PROG, CliError
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 
-# Start-up stays light: SQLAlchemy, pydantic (settings) and the services are imported inside
-# the commands that use them, and the command modules when a command is looked up, so
-# running the portal draws the sign-in screen without them.
+if TYPE_CHECKING:
+    from etrakit_tui.cli.root import cli as cli
 
+# Start-up stays light: the plain portal (no command) runs without click, and SQLAlchemy,
+# pydantic (settings) and the services are imported inside the commands that use them; the
+# root group (click) is loaded for every other command line, and the command modules when
+# a command is looked up, so running the portal draws the sign-in screen without them.
 
-class PortalGroup(click.Group):
-    """The root command group. Every command is added the first time one is looked up or
-    listed, so running the portal imports none of the command modules."""
-
-    _commands_loaded = False
-
-    def _load_commands(self) -> None:
-        if self._commands_loaded:
-            return
-        self._commands_loaded = True
-        from etrakit_tui.cli.accounts import company, staff
-        from etrakit_tui.cli.audit import audit
-        from etrakit_tui.cli.data import db, demo_data
-        from etrakit_tui.cli.inspections import assign_inspections_cmd, inspection
-        from etrakit_tui.cli.notify import notify_cmd
-        from etrakit_tui.cli.permits import payment, permit, review
-        from etrakit_tui.cli.ssh import serve_ssh, ssh_shell
-
-        for command in (
-            db,
-            demo_data,
-            assign_inspections_cmd,
-            inspection,
-            notify_cmd,
-            company,
-            staff,
-            permit,
-            review,
-            payment,
-            audit,
-            serve_ssh,
-            ssh_shell,
-        ):
-            self.add_command(command)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load_commands()
-        return super().get_command(ctx, cmd_name)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_commands()
-        return super().list_commands(ctx)
-
-
-@click.group(
-    cls=PortalGroup,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("etrakit_tui.cli.data", "db"),
+    ("etrakit_tui.cli.data", "demo_data"),
+    ("etrakit_tui.cli.inspections", "assign_inspections_cmd"),
+    ("etrakit_tui.cli.inspections", "inspection"),
+    ("etrakit_tui.cli.notify", "notify_cmd"),
+    ("etrakit_tui.cli.accounts", "company"),
+    ("etrakit_tui.cli.accounts", "staff"),
+    ("etrakit_tui.cli.permits", "permit"),
+    ("etrakit_tui.cli.permits", "review"),
+    ("etrakit_tui.cli.permits", "payment"),
+    ("etrakit_tui.cli.audit", "audit"),
+    ("etrakit_tui.cli.ssh", "serve_ssh"),
+    ("etrakit_tui.cli.ssh", "ssh_shell"),
+    ("etrakit_tui.cli.field", "field"),
 )
-@db_option
-@config_option
-@click.option(
-    "--demo", is_flag=True, help="Run on a fresh demo database (see README for the sign-ins)."
-)
-@click.option(
-    "--demo-db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="With --demo: create the demo database at this path instead of a temporary file.",
-)
-@click.version_option(package_name="etrakit-tui", prog_name=PROG)
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    db_url: str | None,
-    config_path: Path | None,
-    demo: bool,
-    demo_db: Path | None,
-) -> None:
-    """The contractor permit portal in your terminal.
+"""The commands and command groups under the root, as ``(module, name)``: a new one is one
+line here (the root group, :mod:`etrakit_tui.cli.root`, imports them when a command is
+looked up or listed)."""
 
-    Without a command, runs the portal on the configured database. --db and --config
-    given here apply to the command that follows too.
-    """
-    remember_root_options(ctx, db_url, config_path)
-    if ctx.invoked_subcommand is not None:
-        if demo or demo_db is not None:
-            fail("--demo runs the portal and takes no command (serve-ssh has its own --demo)")
-        return
-    if demo_db is not None and not demo:
-        fail("--demo-db needs --demo")
-    if demo and db_url:
-        fail("--demo and --db cannot be combined")
+
+def __getattr__(name: str) -> Any:
+    """``cli``: the root command group (click), loaded on first use."""
+    if name == "cli":
+        from etrakit_tui.cli.root import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------- the plain portal
+
+_PORTAL_OPTIONS = ("--db", "--config", "--demo-db")
+
+
+def _plain_portal(args: list[str]) -> Callable[[], None] | None:
+    """The portal to run when ``args`` only choose its database (``--db``, ``--config``,
+    ``--demo``, ``--demo-db``, each at most once, all valid): run without click, which costs
+    more start-up time than the rest of the command line. ``None`` for anything else (a
+    command, ``--help``, ``--version``, a mistake): the root group runs it, with its
+    messages."""
+    if os.environ.get("_ETRAKIT_TUI_COMPLETE"):  # click's shell completion
+        return None
+    given: dict[str, str] = {}
+    demo = False
+    words = iter(args)
+    for word in words:
+        if word == "--demo" and not demo:
+            demo = True
+            continue
+        name, equals, value = word.partition("=")
+        if name not in _PORTAL_OPTIONS or name in given:
+            return None
+        if not equals:
+            value = next(words, "")
+        if not value or value.startswith("-"):
+            return None
+        given[name] = value
+    db_url, config, demo_db = (given.get(name) for name in _PORTAL_OPTIONS)
+    if (demo_db is not None and not demo) or (demo and db_url is not None):
+        return None  # refused by the root group
+    if not all(_path_accepted(path) for path in (config, demo_db) if path is not None):
+        return None
+    config_path = Path(config) if config is not None else None
+    from etrakit_tui.cli.portal import run_demo, run_portal
+
     if demo:
-        run_demo(demo_db, database_choice(ctx, None).config)
-    else:
-        run_portal(db_url, config_path)
+        from etrakit_tui.cli.bootstrap import database_choice
+
+        chosen = database_choice(None, None, config_path).config
+        demo_path = Path(demo_db) if demo_db is not None else None
+        return lambda: run_demo(demo_path, chosen)
+    return lambda: run_portal(db_url, config_path)
+
+
+def _path_accepted(path: str) -> bool:
+    """What the root group's file options accept: a path that is not there, or a readable
+    one that is not a folder (else it says what is wrong)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return True
+    return not stat.S_ISDIR(found.st_mode) and os.access(path, os.R_OK)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def say(line: str) -> None:
+    """One line on stderr."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class _NotLoaded(Exception):
@@ -147,30 +145,26 @@ def _loaded(module: str, name: str) -> type[Exception]:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error becomes one line on stderr and exit status 1 (2 for usage)."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name=PROG, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo(f"{PROG}: aborted", err=True)
-        sys.exit(1)
-    except click.UsageError as exc:
-        click.echo(f"{PROG}: error: {_one_line(exc.format_message())}", err=True)
-        sys.exit(2)
-    except click.ClickException as exc:
-        click.echo(f"{PROG}: error: {_one_line(exc.format_message())}", err=True)
-        sys.exit(exc.exit_code or 1)
+        portal = _plain_portal(args)
+        if portal is None:
+            from etrakit_tui.cli.root import run_click
+
+            run_click(args)
+        else:
+            _run_plain(portal)
     except ValidationFailed as exc:
-        click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
+        say(f"{PROG}: error: {one_line(str(exc))}")
         sys.exit(1)
     except (CliError, _loaded("etrakit_tui.settings", "ConfigError"), EtrakitError) as exc:
         # A database that cannot be reached: what failed (host, port, reason; no password).
         message = getattr(exc, "detail", None) or str(exc)
-        click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
+        say(f"{PROG}: error: {one_line(message)}")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except (_loaded("sqlalchemy.exc", "SQLAlchemyError"), sqlite3.Error) as exc:
+    except (_loaded("sqlalchemy.exc", "SQLAlchemyError"), _loaded("sqlite3", "Error")) as exc:
         from etrakit_tui.domain.store.db import describe_failure, is_connection_failure
         from etrakit_tui.logs import mask_url
 
@@ -178,14 +172,25 @@ def main(argv: list[str] | None = None) -> None:
             message = describe_failure(None, exc)
         else:
             message = "database error: " + mask_url(str(getattr(exc, "orig", None) or exc))
-        click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
+        say(f"{PROG}: error: {one_line(message)}")
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"{PROG}: error: {_one_line(str(exc))}", err=True)
+        say(f"{PROG}: error: {one_line(str(exc))}")
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("ETRAKIT_DEBUG"):
             raise
         name = type(exc).__name__
-        click.echo(f"{PROG}: error: internal error ({name}): {_one_line(str(exc))}", err=True)
+        say(f"{PROG}: error: internal error ({name}): {one_line(str(exc))}")
         sys.exit(70)
+
+
+def _run_plain(portal: Callable[[], None]) -> None:
+    """Run the plain portal; Ctrl+C or end of input while it starts ends it as the root
+    group would (click's "aborted")."""
+    try:
+        portal()
+    except (EOFError, KeyboardInterrupt):
+        say("")
+        say(f"{PROG}: aborted")
+        sys.exit(1)

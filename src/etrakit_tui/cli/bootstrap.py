@@ -2,16 +2,14 @@
 the portal (local, ``--demo``, and each SSH session's process, :mod:`etrakit_tui.ssh.child`),
 ``serve-ssh``/``ssh-shell`` and every command.
 
-Light: only ``click`` at import time; SQLAlchemy, pydantic (settings) and the services are
-imported inside the functions that use them, so the portal draws its sign-in screen without
-them. Imports no command module and nothing of the screens.
+Light: the standard library at import time; click (for the options' decorators),
+SQLAlchemy, pydantic (settings) and the services are imported inside the functions that use
+them, so the portal draws its sign-in screen without them. Imports no command module and
+nothing of the screens.
 """
 
 from __future__ import annotations
 
-import shlex
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +17,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import click
-
 if TYPE_CHECKING:
+    import click
+
     from etrakit_tui.domain.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +37,8 @@ def fail(message: str) -> NoReturn:
 def db_option(func: F) -> F:
     """``--db URL`` on every command that touches the database (the root's ``--db``, given
     before the command, counts too: see :func:`database_choice`)."""
+    import click
+
     return click.option(
         "--db",
         "db_url",
@@ -49,6 +49,8 @@ def db_option(func: F) -> F:
 
 
 def config_option(func: F) -> F:
+    import click
+
     return click.option(
         "--config",
         "config_path",
@@ -130,6 +132,8 @@ def require_database_file(choice: DatabaseChoice, *, may_create: bool) -> None:
     if not choice.default and (error := missing_folder_error(path)) is not None:
         raise error
     if not may_create:
+        import shlex
+
         fix = (
             f"{PROG} db upgrade"
             if choice.default
@@ -205,6 +209,9 @@ def demo_database(path: Path | None, config_path: Path | None = None) -> Iterato
     """A fresh demo database (SPEC §5) for as long as the block runs: a new temporary
     folder that is removed at exit (also on an error or Ctrl+C), unless ``path`` is given
     (that file is kept)."""
+    import shutil
+    import tempfile
+
     from etrakit_tui.democity.demo import build_demo
     from etrakit_tui.democity.payorder import demo_jurisdiction
     from etrakit_tui.domain.store.schema import upgrade

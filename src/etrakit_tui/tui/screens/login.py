@@ -5,6 +5,7 @@ user-name sign-in with one key. Every failure shows the same message."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
@@ -20,6 +21,7 @@ from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
+from etrakit_tui.tui.widgets.plain_button import PlainButton
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
@@ -30,6 +32,19 @@ if TYPE_CHECKING:
 # the app opens the database while the user types (EtrakitApp.warm_database).
 
 PICKER_ROWS = 6
+DEMO_SIGN_INS = Path(__file__).resolve().parents[2] / "democity" / "data" / "demo-sign-ins.tsv"
+"""The demo city's fixed sign-ins, as data: shown without importing the demo city (its
+module loads the whole data layer, twice the memory of the sign-in screen)."""
+
+
+def demo_sign_ins() -> list[tuple[str, str, str]]:
+    """``(who, name, secret)`` of each demo sign-in, from :data:`DEMO_SIGN_INS`."""
+    found: list[tuple[str, str, str]] = []
+    for line in DEMO_SIGN_INS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            who, name, secret = line.split("\t")
+            found.append((who, name, secret))
+    return found
 
 
 class ForgotPasswordScreen(PortalModal[None]):
@@ -259,8 +274,8 @@ class LoginScreen(Screen[Any]):
             yield SafeInput(password=True, id="secret", max_length=128)
             yield Static("", id="login-error", classes="error")
             with Horizontal(id="login-buttons"):
-                yield Button("LOGIN", id="login-button", variant="primary")
-                yield Button("Forgot your password?", id="forgot-button")
+                yield PlainButton("LOGIN", id="login-button", variant="primary")
+                yield PlainButton("Forgot your password?", id="forgot-button")
             yield Static(
                 inert(
                     f"Your privacy is important to the {app.jurisdiction_name}. "
@@ -273,10 +288,8 @@ class LoginScreen(Screen[Any]):
         yield FormFooter()
 
     def _demo_credentials(self) -> Any:
-        from etrakit_tui.democity.demo import DEMO_CREDENTIALS
-
         lines = ["Demo sign-ins:"]
-        lines += [f"  {who:<24} {name:<20} {secret}" for who, name, secret in DEMO_CREDENTIALS]
+        lines += [f"  {who:<24} {name:<20} {secret}" for who, name, secret in demo_sign_ins()]
         return inert("\n".join(lines), multiline=True)
 
     def on_mount(self) -> None:
