@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from etrakit_tui.democity.demo import build_demo
 from etrakit_tui.domain.accounts import auth
-from etrakit_tui.domain.field import checkout, default_field_file, open_field
+from etrakit_tui.domain.field import checkout, default_field_file, open_field, record_offline
 from etrakit_tui.domain.inspections import results
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import InspectionStatus
@@ -30,7 +30,7 @@ from etrakit_tui.tui.field_app import FieldApp, make_field_app
 from etrakit_tui.tui.screens.route_visit import InspectionScreen, ResultScreen
 from etrakit_tui.tui.widgets.footer import PortalFooter
 from tests.conftest import DEFAULT_NOW
-from tests.support.injection import assert_inert_output
+from tests.support.injection import SHORT_CORPUS, assert_inert_output, shown_form
 from tests.support.inspection_scene import hemet
 from tests.support.pgserver import PgServer, find_bindir
 from tests.tui.conftest import open_demo_copy, sign_in, type_text, until
@@ -323,4 +323,48 @@ async def test_checkout_over_ssh_writes_nothing_and_says_where_it_works(
         assert "Nothing was written on this server." in flat(pilot)
     assert not default_field_file(INSPECTOR[0]).exists()
     assert not (tmp_path / "data").exists()
+    city.dispose()
+
+
+async def test_hostile_comments_in_a_conflict_stay_inert_for_the_inspector_and_staff(
+    tmp_path: Path,
+) -> None:
+    """SPEC §7: a conflict's comments holding markup and action links are shown as text on
+    the inspector's conflicts screen and on the staff desk, and run nothing (control and
+    bidi characters never get in: recording refuses them, as online)."""
+    clock = thursday_clock()
+    city = open_demo_copy(tmp_path, clock)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    field_file = tmp_path / "laptop" / "inspector.db"
+    check_out(city, field_file, clock)
+    inspection_id = inspection_row(city, PLAN_CHECK).id
+    assert inspection_id is not None
+    session = open_field(field_file, clock=clock)
+    markup = " ".join(v for v in SHORT_CORPUS if v.isprintable())  # controls: refused
+    record_offline(session, inspection_id, InspectionStatus.FAILED, markup)
+    inspector = auth.sign_in_staff(city, *INSPECTOR).actor
+    results.record_result(city, inspector, inspection_id, InspectionStatus.PASSED, "OK.")
+    app = make_field_app(session, lambda: Database.open(url, clock=clock), sync_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await route_loaded(pilot, THURSDAY)
+        await pilot.press("y")
+        await status_says(pilot, "1 conflict")
+        await pilot.press("x")
+        await on_screen(pilot, "FieldConflictsScreen")
+        await until(pilot, lambda: "1 result(s) not applied" in flat(pilot), "the conflicts")
+        assert shown_form(SHORT_CORPUS[0]) in flat(pilot)
+        assert_inert_output(text_of(pilot))
+        await pilot.press("down", "up")
+        assert app.is_running
+    session.close()
+
+    desk = make_app(city, demo=True)
+    async with desk.run_test(size=(80, 24)) as pilot:
+        await staff_sign_in(pilot, *ADMIN)
+        await pilot.press("f")
+        await on_screen(pilot, "FieldConflictsDeskScreen")
+        await until(pilot, lambda: "1 result(s) not applied" in flat(pilot), "the list")
+        assert shown_form(SHORT_CORPUS[0]) in flat(pilot)
+        assert_inert_output(text_of(pilot))
+        assert desk.is_running
     city.dispose()
