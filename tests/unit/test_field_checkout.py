@@ -30,6 +30,7 @@ from etrakit_tui.domain.inspections.assignment import route_for
 from etrakit_tui.domain.permits.detail import permit_detail
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import (
+    Attachment,
     Company,
     FieldCheckout,
     Inspection,
@@ -151,12 +152,25 @@ def test_checkout_copies_the_day_and_the_read_services_work_on_it(
 def test_the_field_file_holds_no_password_or_pin_hash_and_the_city_no_token(
     any_db: Database, clock: FixedClock, laptop: FixedClock, tmp_path: Path
 ) -> None:
-    build_field_scene(any_db)
+    fs = build_field_scene(any_db)
+    secret_bytes = b"PLAN-SHEET-BYTES-" * 64
     with any_db.write() as s:  # a company with a PIN and a password, on the permits
         acme = s.exec(select(Company).where(Company.name == "ACME ELECTRIC INC")).one()
         acme.password_hash = hash_secret("Company-Pass-1!")
         acme.pin_hash = hash_secret(ANA_PIN)
         s.add(acme)
+        first = s.get(Inspection, fs.ids[0])
+        assert first is not None
+        s.add(
+            Attachment(
+                permit_id=first.permit_id,
+                filename="plans.pdf",
+                size=len(secret_bytes),
+                sha256=hashlib.sha256(secret_bytes).hexdigest(),
+                data=secret_bytes,
+                uploaded_at=any_db.now(),
+            )
+        )
     at(clock, THU, 6)
     path = tmp_path / "ana.db"
     field = check_out(any_db, path, laptop)
@@ -168,10 +182,15 @@ def test_the_field_file_holds_no_password_or_pin_hash_and_the_city_no_token(
             raw_token = token.scalar_one()
         assert hashes and set(hashes) == {"!"}
         assert companies and set(companies) == {("!", None)}
+        stop = route_for(field.db, field.actor, THU)
+        number = next(x.permit_number for x in stop if x.inspection_id == fs.ids[0])
+        listed = permit_detail(field.db, field.actor, number).attachments
+        assert [a.filename for a in listed] == ["plans.pdf"]  # listed; its bytes stay home
     finally:
         field.close()
     raw = path.read_bytes()
     assert b"$argon2" not in raw
+    assert b"PLAN-SHEET-BYTES-" not in raw
     with any_db.read() as s:
         rows = s.exec(select(FieldCheckout)).all()
     assert len(rows) == 1

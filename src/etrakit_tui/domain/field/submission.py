@@ -164,7 +164,7 @@ def _who_cancelled(conn: Connection, inspection_id: int) -> str:
     return "already cancelled at the city"
 
 
-def classify(
+def _classify(
     conn: Connection, actor: Actor, inspection_id: int, refused: EtrakitError
 ) -> tuple[ConflictReason, str]:
     """Why the city refused a result, read from the inspection as it is now."""
@@ -272,7 +272,7 @@ def _apply_in_savepoint(
                 note=note,
             )
     except EtrakitError as refused:
-        return classify(s.connection(), checkout.actor, sub.inspection_id, refused)
+        return _classify(s.connection(), checkout.actor, sub.inspection_id, refused)
     return None, ""
 
 
