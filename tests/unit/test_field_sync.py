@@ -338,3 +338,60 @@ def test_the_field_file_stays_private(db: Database, clock: FixedClock, tmp_path:
     field.close()
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert oct(os.stat(path.parent).st_mode & 0o777) == "0o700"
+
+
+def test_two_syncs_at_once_still_apply_each_result_once(
+    any_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The app's periodic sync and the sync key (or two processes) sending the same
+    results at the same moment: the city applies each once, whichever comes first."""
+    import threading
+
+    fs = build_field_scene(any_db, n=6)
+    laptop = FixedClock(clock.now())
+    at(clock, THU, 9)
+    at(laptop, THU, 9)
+    path = tmp_path / "ana.db"
+    check_out(any_db, path, laptop).close()
+    field = open_field_at(path, any_db, laptop)
+    for i, iid in enumerate(fs.ids):
+        record_offline(field, iid, "FAILED" if i % 2 else "PASSED", f"note {i}")
+    field.close()
+    emails_before = count(any_db, Outbox)
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def one_sync() -> None:
+        mine = open_field_at(path, any_db, laptop)
+        city = Database.open(
+            str(any_db.engine.url.render_as_string(hide_password=False)), clock=clock
+        )
+        try:
+            start.wait()
+            reports.append(sync(mine, city))
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+        finally:
+            mine.close()
+            city.dispose()
+
+    threads = [threading.Thread(target=one_sync) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.applied for r in reports) - sum(r.replayed for r in reports) == 6
+    assert count(any_db, FieldSubmission) == 6
+    assert count(any_db, Outbox) == emails_before + 3
+    field_lines = col(AuditEvent.detail).contains("sent from the field")
+    assert count(any_db, AuditEvent, AuditEvent.action == "inspection_resulted", field_lines) == 6
+    field = open_field_at(path, any_db, laptop)
+    assert (field_status(field).waiting, field_status(field).applied) == (0, 6)
+    field.close()
+
+
+def open_field_at(path: Path, db: Database, laptop: FixedClock) -> FieldSession:
+    from etrakit_tui.domain.field import open_field
+
+    return open_field(path, jurisdiction=db.jurisdiction, clock=laptop)
