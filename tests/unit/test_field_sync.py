@@ -208,6 +208,12 @@ def test_offline_results_sync_once_and_conflicts_are_kept(
     assert count(db, AuditEvent, AuditEvent.action == "field_result_conflict") == 3
     desk = {c.inspection_id: c for c in field_conflicts(db, fs.scene.clerk)}
     assert desk[reassigned].reason_text == "reassigned to Ben Oh"
+    assert [desk[i].status_now for i in (cancelled, reassigned, resulted)] == [
+        "CANCELLED",
+        "SCHEDULED",
+        "PARTIAL",
+    ]
+    assert (desk[resulted].username, desk[resulted].comments) == ("ana", "all good")
     with pytest.raises(NotFound):
         field_conflicts(db, fs.scene.acme)
 

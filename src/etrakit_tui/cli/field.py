@@ -153,6 +153,7 @@ def _password() -> str:
     "day",
     type=click.DateTime(formats=["%m/%d/%Y", "%Y-%m-%d"]),
     default=None,
+    metavar="MM/DD/YYYY",
     help="The day to check out (MM/DD/YYYY); default: today in the jurisdiction.",
 )
 @click.option("--username", default=None, help="The inspector's user name (asked if not given).")

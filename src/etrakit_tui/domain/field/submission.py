@@ -219,6 +219,8 @@ def apply_submission(city: Database, checkout: CentralCheckout, sub: Submission)
         before = _inspection_now(conn, sub.inspection_id)
         reason, text = _apply_in_savepoint(s, city, checkout, sub, performed)
         outcome = SubmissionOutcome.APPLIED if reason is None else SubmissionOutcome.CONFLICT
+        if reason is not None:  # what stood in the way, as the refusal saw it
+            before = _inspection_now(conn, sub.inspection_id)
         status_before, inspector_before = before if before is not None else ("", None)
         conn.execute(
             update(SUBMISSION)
