@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -401,3 +401,36 @@ def open_field_at(path: Path, db: Database, laptop: FixedClock) -> FieldSession:
     from etrakit_tui.domain.field import open_field
 
     return open_field(path, jurisdiction=db.jurisdiction, clock=laptop)
+
+
+def test_the_city_keeps_its_own_backstops(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    """What a tampered laptop could send is still refused and kept: a result dated after
+    the checkout's last day, and one for an inspection the city does not have."""
+    fs = build_field_scene(db, n=2)
+    laptop = FixedClock(clock.now())
+    at(clock, THU, 6)
+    field = check_out(db, tmp_path / "ana.db", laptop)
+    checkout_row = find_checkout(db, _token(field))
+    field.close()
+    at(clock, SAT, 9)
+    late = hemet_at(SAT, 8)
+    too_old = apply_submission(
+        db, checkout_row, Submission("a" * 32, fs.ids[0], "PASSED", "", late, 0.0)
+    )
+    assert (too_old.outcome, too_old.reason) == ("CONFLICT", ConflictReason.TOO_OLD)
+    assert inspection(db, fs.ids[0]).status == "SCHEDULED"
+    in_time = hemet_at(THU, 9)
+    gone = apply_submission(
+        db, checkout_row, Submission("b" * 32, 424242, "PASSED", "", in_time, 0.0)
+    )
+    assert (gone.reason, gone.reason_text) == (
+        ConflictReason.NOT_FOUND,
+        "the inspection is no longer at the city",
+    )
+    assert count(db, FieldSubmission, FieldSubmission.outcome == "CONFLICT") == 2
+
+
+def hemet_at(day: date, hh: int) -> datetime:
+    from tests.support.inspection_scene import hemet
+
+    return hemet(day.year, day.month, day.day, hh)
