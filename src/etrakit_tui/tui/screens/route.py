@@ -267,7 +267,7 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
 
     def _go(self, day: date) -> None:
         self.day = day
-        self.query_one("#route-message", Static).update("")
+        self.say("")
         self.action_reload()
 
     def action_step(self, days: int) -> None:
@@ -285,7 +285,7 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
         try:
             day = parse_day(event.value, "date")
         except ValidationFailed as exc:
-            self.query_one("#route-message", Static).update(inert(exc.errors["date"]))
+            self.say(exc.errors["date"])
             return
         assert day is not None
         event.input.value = ""
@@ -298,7 +298,7 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
     def action_sunlight(self) -> None:
         name = theme.toggle(self.app)
         words = "Sunlight theme on." if name == theme.SUNLIGHT else "Sunlight theme off."
-        self.query_one("#route-message", Static).update(words)
+        self.say(words)
 
     # ------------------------------------------------------------------ open
 
