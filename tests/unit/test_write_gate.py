@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import time
@@ -61,17 +60,26 @@ def test_a_gate_held_too_long_is_a_clear_refusal_and_writes_nothing(db: Database
     impatient = Database(db.engine, db.jurisdiction, db.clock)
     impatient.gate = WriteGate(path, timeout=0.2)
     before = _events(db)
-    fd = os.open(impatient.gate.path, os.O_RDWR | os.O_CREAT)
+    held, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:  # another writer, stuck while holding the gate
+        with WriteGate(path).hold():
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # another process's writer, stuck
+        assert held.wait(30)
         started = time.monotonic()
         with pytest.raises(DatabaseError, match="database is locked"), impatient.write() as s:
             audit.record(s, SYSTEM, "gate.test", at=db.now(), target="refused")
         assert time.monotonic() - started < 5
     finally:
-        os.close(fd)
+        release.set()
+        thread.join(30)
     assert _events(db) == before
-    with impatient.write() as s:  # the lock released: writes go through again
+    with impatient.write() as s:  # the gate let go: writes go through again
         audit.record(s, SYSTEM, "gate.test", at=db.now(), target="after")
     assert _events(db) == before + 1
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -38,18 +39,24 @@ def record(
     outcome: str = "ok",
     detail: str = "",
 ) -> None:
-    session.add(
-        AuditEvent(
-            at=at,
-            actor_kind=actor.kind.value,
-            actor_id=actor.id,
-            actor_name=actor.name[:120],
-            action=action[:40],
-            target=target[:120],
-            outcome=outcome[:16],
-            detail=detail[:MAX_DETAIL],
-        )
-    )
+    session.add(AuditEvent(**event_values(actor, action, at, target, outcome, detail)))
+
+
+def event_values(
+    actor: Actor, action: str, at: datetime, target: str = "", outcome: str = "ok", detail: str = ""
+) -> dict[str, Any]:
+    """The audit line's columns, cut to their lengths: what :func:`record` adds, for a
+    change written with Core statements (``insert(AuditEvent).values(...)``)."""
+    return {
+        "at": at,
+        "actor_kind": actor.kind.value,
+        "actor_id": actor.id,
+        "actor_name": actor.name[:120],
+        "action": action[:40],
+        "target": target[:120],
+        "outcome": outcome[:16],
+        "detail": detail[:MAX_DETAIL],
+    }
 
 
 def record_refusal(

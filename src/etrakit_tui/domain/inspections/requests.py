@@ -1,28 +1,54 @@
 """Requesting inspections, the contractor's side (SPEC §4): whether and why a permit can get
 a request, the request form's types, the all-or-nothing request and the upcoming list.
 
-Every change is one ``db.write()`` transaction with its audit line. A refusal raises
+Every change is one write transaction with its audit line. A refusal raises
 :class:`RuleViolation` (``field`` says where to look), :class:`SlotFull` (naming the next free
 slot), :class:`ValidationFailed` (the contact block, every bad field at once) or
 ``NotFound`` (a permit or inspection the actor may not act on); it is audited in its own
 small transaction after the change has rolled back.
+
+A request holds the write lock (the SQLite gate and ``BEGIN IMMEDIATE``) only for what must
+be atomic. Before it, in a read transaction: the permit and the caller's right to it, the
+contact block, every rule for every item, and room in each slot. Under it
+(:meth:`Database.write_conn`): the permit's state and its open and passed inspections read
+again (the permit row locked first on PostgreSQL) and, should anything the rules read have
+changed meanwhile, the rules run again on what is there now; then each place is taken with
+the conditional slot UPDATE, and the request, its inspections and the audit line are
+inserted. Every statement is Core, built once. The catalog (inspection types and their
+prerequisites) only grows, at set-up (``catalog.ensure_catalog``), so it is read before the
+lock only.
 """
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    insert,
+    or_,
+)
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
 
-from etrakit_tui.domain import audit
-from etrakit_tui.domain.accounts.actors import Actor
-from etrakit_tui.domain.audit import audited_refusals
-from etrakit_tui.domain.errors import AccessDenied, RuleViolation
+from etrakit_tui.domain.accounts.actors import Actor, ActorKind
+from etrakit_tui.domain.audit import audited_refusals, event_values
+from etrakit_tui.domain.errors import AccessDenied, NotFound, RuleViolation
 from etrakit_tui.domain.inspections.calendar import (
+    can_cancel_online,
+    cancel_deadline,
     date_refusal,
     format_day,
     local_today,
@@ -31,15 +57,18 @@ from etrakit_tui.domain.inspections.schedule import OPEN, views
 from etrakit_tui.domain.inspections.slots import places_left, slot_full, take_place
 from etrakit_tui.domain.inspections.views import InspectionTypeOption, InspectionView
 from etrakit_tui.domain.permits.access import (
+    MAX_NUMBER_LENGTH,
+    deny,
     normalise_number,
-    permit_for,
     permit_scoped,
     private_scope,
 )
 from etrakit_tui.domain.permits.catalog import has_inspection_types_expr
-from etrakit_tui.domain.permits.fees import amount_due, format_cents
+from etrakit_tui.domain.permits.fees import fees_due_expr, format_cents
 from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.locks import lock_permit_row
 from etrakit_tui.domain.store.models import (
+    AuditEvent,
     Inspection,
     InspectionPrerequisite,
     InspectionRequest,
@@ -132,73 +161,224 @@ def can_request_expr(today: date) -> ColumnElement[bool]:
 # --------------------------------------------------------------------------- the permit's facts
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    """What the type rules need to know about one permit, read in the caller's transaction."""
+class _PermitRow(NamedTuple):
+    """What the rules read of a permit (and, under the write lock, read again to compare)."""
 
-    permit: Permit
-    today: date
-    types: tuple[InspectionType, ...]
-    passed: frozenset[int]
-    open: dict[int, tuple[date, str]]
+    id: int
+    number: str
+    permit_type: str
+    status: str
+    finaled_on: date | None
+    expires_on: date | None
+    on_hold: bool
+    district: str | None
+    address: str | None
+    allowed: bool  # the caller may see the permit's private parts
+    fees_due: int
+
+
+class _TypeRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    is_final: bool
+
+
+class _Catalog(NamedTuple):
+    """The inspection types of one permit type, in order, and their prerequisites."""
+
+    types: tuple[_TypeRow, ...]
     requires: dict[int, tuple[int, ...]]
     names: dict[int, str]
-    fees_due: int
+
+
+_History = tuple[tuple[int, str, date, str], ...]
+"""The permit's open and passed inspections: (type id, status, date, AM/PM), in id order."""
+
+_VIEWER = bindparam("viewer", type_=Integer)
+_PERMIT_ID = bindparam("permit", type_=Integer)
+
+
+@functools.cache
+def _permit_statement(kind: ActorKind, *, by_id: bool) -> Any:
+    """The permit (by number, or by id under the lock) with its site, whether a viewer of
+    ``kind`` (bound ``viewer``) may see its private parts, and the fees due."""
+    viewer = Actor(kind, cast(int, _VIEWER), "")
+    query = sa_select(
+        col(Permit.id),
+        col(Permit.number),
+        col(Permit.permit_type),
+        col(Permit.status),
+        col(Permit.finaled_on),
+        col(Permit.expires_on),
+        col(Permit.on_hold),
+        col(Parcel.district),
+        col(Parcel.address),
+        private_scope(viewer).label("allowed"),
+        fees_due_expr().label("fees_due"),
+    ).outerjoin(Parcel, col(Parcel.id) == col(Permit.parcel_id))
+    if by_id:
+        return query.where(col(Permit.id) == _PERMIT_ID)
+    return query.where(col(Permit.number) == bindparam("number", type_=String))
+
+
+@functools.cache
+def _catalog_statement() -> Any:
+    """A permit type's inspection types (bound ``permit_type``), each with its
+    prerequisites' ids and names (one row per prerequisite, or one without)."""
+    needed = aliased(InspectionType)
+    return (
+        sa_select(
+            col(InspectionType.id),
+            col(InspectionType.code),
+            col(InspectionType.name),
+            col(InspectionType.is_final),
+            col(InspectionPrerequisite.requires_id),
+            col(needed.name),
+        )
+        .outerjoin(
+            InspectionPrerequisite,
+            col(InspectionPrerequisite.inspection_type_id) == col(InspectionType.id),
+        )
+        .outerjoin(needed, col(needed.id) == col(InspectionPrerequisite.requires_id))
+        .where(col(InspectionType.permit_type) == bindparam("permit_type", type_=String))
+        .order_by(
+            col(InspectionType.sort_order),
+            col(InspectionType.code),
+            col(InspectionPrerequisite.requires_id),
+        )
+    )
+
+
+@functools.cache
+def _history_statement() -> Any:
+    return (
+        sa_select(
+            col(Inspection.inspection_type_id),
+            col(Inspection.status),
+            col(Inspection.requested_date),
+            col(Inspection.period),
+        )
+        .where(
+            col(Inspection.permit_id) == _PERMIT_ID,
+            col(Inspection.status).in_((*OPEN, InspectionStatus.PASSED.value)),
+        )
+        .order_by(col(Inspection.id))
+    )
+
+
+@functools.cache
+def _inserts() -> tuple[Any, Any, Any]:
+    """The request, one inspection, the audit line (values bound at execution)."""
+    return insert(InspectionRequest), insert(Inspection), insert(AuditEvent)
+
+
+def _viewer(actor: Actor) -> tuple[ActorKind, dict[str, Any]]:
+    """The statement's actor kind and ``viewer`` parameter; no id: no private parts
+    (``private_scope``'s rule), as for an anonymous caller (as ``access.permit_facts``)."""
+    kind = ActorKind.ANONYMOUS if actor.id is None and not actor.is_staff else actor.kind
+    return kind, {"viewer": actor.id if actor.id is not None else 0}
+
+
+def _allowed(actor: Actor, permit: _PermitRow) -> _PermitRow:
+    """The permit, if ``actor`` may request inspections on it (a company contact, or staff)."""
+    if not permit.allowed:
+        raise deny(actor, "permit", permit.number, "private")
+    if not (actor.is_staff or actor.is_company):
+        raise AccessDenied("permit", actor=actor, target=permit.number, detail="request")
+    return permit
+
+
+def _permit_row(row: Any) -> _PermitRow:
+    return _PermitRow._make((*row[:9], bool(row[9]), int(row[10])))
+
+
+def _permit_to_request(conn: Connection, actor: Actor, number: str) -> _PermitRow:
+    """The permit ``number`` if ``actor`` may request on it; ``NotFound("permit")`` for a
+    missing one and an :class:`AccessDenied` (the same message) for a refused one."""
+    wanted = normalise_number(number)
+    if not wanted or len(wanted) > MAX_NUMBER_LENGTH:
+        raise NotFound("permit")
+    kind, params = _viewer(actor)
+    row = conn.execute(_permit_statement(kind, by_id=False), {**params, "number": wanted}).first()
+    if row is None:
+        raise NotFound("permit")
+    return _allowed(actor, _permit_row(row))
+
+
+def _catalog(conn: Connection, permit_type: str) -> _Catalog:
+    types: dict[int, _TypeRow] = {}
+    requires: dict[int, tuple[int, ...]] = {}
+    names: dict[int, str] = {}
+    for type_id, code, name, is_final, needed, needed_name in conn.execute(
+        _catalog_statement(), {"permit_type": permit_type}
+    ):
+        types.setdefault(type_id, _TypeRow(type_id, code, name, bool(is_final)))
+        if needed is not None:
+            requires[type_id] = (*requires.get(type_id, ()), needed)
+            if needed_name is not None:
+                names[needed] = needed_name
+    return _Catalog(tuple(types.values()), requires, names)
+
+
+def _history(conn: Connection, permit_id: int) -> _History:
+    rows = conn.execute(_history_statement(), {"permit": permit_id})
+    return tuple((t, st, d, p) for t, st, d, p in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the type rules need to know about one permit, read in one transaction."""
+
+    permit: _PermitRow
+    today: date
+    catalog: _Catalog
+    history: _History
+    passed: frozenset[int]
+    open: dict[int, tuple[date, str]]
+
+    @property
+    def types(self) -> tuple[_TypeRow, ...]:
+        return self.catalog.types
 
     @property
     def blocker(self) -> str | None:
         return request_blocker(self.permit, has_inspection_types=bool(self.types), today=self.today)
 
 
-def _facts(s: Session, permit: Permit, today: date) -> _Facts:
-    assert permit.id is not None
-    types = tuple(
-        s.exec(
-            select(InspectionType)
-            .where(InspectionType.permit_type == permit.permit_type)
-            .order_by(col(InspectionType.sort_order), col(InspectionType.code))
-        ).all()
-    )
-    history = s.exec(
-        select(
-            Inspection.inspection_type_id,
-            Inspection.status,
-            col(Inspection.requested_date),
-            Inspection.period,
-        ).where(
-            Inspection.permit_id == permit.id,
-            col(Inspection.status).in_((*OPEN, InspectionStatus.PASSED.value)),
-        )
-    ).all()
-    requires: dict[int, tuple[int, ...]] = {}
-    links = select(InspectionPrerequisite.inspection_type_id, InspectionPrerequisite.requires_id)
-    for type_id, needed in s.exec(
-        links.where(col(InspectionPrerequisite.inspection_type_id).in_([t.id for t in types]))
-    ):
-        requires[type_id] = (*requires.get(type_id, ()), needed)
-    wanted = {n for ids in requires.values() for n in ids}
-    names = (
-        s.exec(
-            select(InspectionType.id, InspectionType.name).where(col(InspectionType.id).in_(wanted))
-        ).all()
-        if wanted
-        else []
-    )
-    return _Facts(
-        permit=permit,
-        today=today,
-        types=types,
-        passed=frozenset(t for t, st, _, _ in history if st == InspectionStatus.PASSED.value),
-        open={t: (d, p) for t, st, d, p in history if st in OPEN},
-        requires=requires,
-        names={k: v for k, v in names if k is not None},
-        fees_due=amount_due(s, permit.id),
-    )
+def _facts(permit: _PermitRow, catalog: _Catalog, history: _History, today: date) -> _Facts:
+    passed = frozenset(t for t, st, _, _ in history if st == InspectionStatus.PASSED.value)
+    open_ = {t: (d, p) for t, st, d, p in history if st in OPEN}
+    return _Facts(permit, today, catalog, history, passed, open_)
 
 
-def _type_refusal(f: _Facts, t: InspectionType) -> str | None:
+def _read_facts(conn: Connection, permit: _PermitRow, today: date) -> _Facts:
+    return _facts(permit, _catalog(conn, permit.permit_type), _history(conn, permit.id), today)
+
+
+def _facts_now(conn: Connection, actor: Actor, before: _Facts) -> _Facts:
+    """Under the write lock: the permit's state and history read again (its row locked
+    first on PostgreSQL). ``before`` itself if nothing the rules read has changed; else the
+    facts as they are now (the caller runs the rules again)."""
+    lock_permit_row(conn, before.permit.id)
+    kind, params = _viewer(actor)
+    params["permit"] = before.permit.id
+    row = conn.execute(_permit_statement(kind, by_id=True), params).first()
+    if row is None:
+        raise NotFound("permit")
+    permit = _permit_row(row)
+    history = _history(conn, permit.id)
+    if permit == before.permit and history == before.history:
+        return before
+    _allowed(actor, permit)
+    catalog = before.catalog
+    if permit.permit_type != before.permit.permit_type:
+        catalog = _catalog(conn, permit.permit_type)
+    return _facts(permit, catalog, history, before.today)
+
+
+def _type_refusal(f: _Facts, t: _TypeRow) -> str | None:
     """Why inspection type ``t`` cannot be requested on the permit now (``None``: it can)."""
-    assert t.id is not None
     if t.id in f.open:
         day, period = f.open[t.id]
         article = "An" if t.name[:1].upper() in "AEIOU" else "A"
@@ -207,35 +387,32 @@ def _type_refusal(f: _Facts, t: InspectionType) -> str | None:
     if t.id in f.passed:
         return f"The {t.name} inspection has already passed."
     missing = [
-        f.names.get(r, "a required inspection")
-        for r in f.requires.get(t.id, ())
+        f.catalog.names.get(r, "a required inspection")
+        for r in f.catalog.requires.get(t.id, ())
         if r not in f.passed
     ]
     if missing:
         needs = " and ".join(missing)
         verb = "have" if len(missing) > 1 else "has"
         return f"The {t.name} inspection can be requested only after {needs} {verb} passed."
-    if t.is_final and f.fees_due > 0:
+    if t.is_final and f.permit.fees_due > 0:
         return (
             f"A final inspection cannot be requested while fees are due "
-            f"({format_cents(f.fees_due)}); please pay them first."
+            f"({format_cents(f.permit.fees_due)}); please pay them first."
         )
     return None
 
 
-def _permit_to_request(s: Session, actor: Actor, number: str, *, lock: bool) -> Permit:
-    """The permit, if ``actor`` may request inspections on it (a company contact, or staff)."""
-    permit = permit_for(s, actor, number, private=True, lock=lock)
-    if not (actor.is_staff or actor.is_company):
-        raise AccessDenied("permit", actor=actor, target=permit.number, detail="request")
-    return permit
-
-
-def _type_reasons(f: _Facts) -> list[tuple[InspectionType, str | None]]:
+def _type_reasons(f: _Facts) -> list[tuple[_TypeRow, str | None]]:
     """Each type of the permit with why it cannot be requested now (``None``: it can); a
     permit-wide reason applies to every type."""
     blocker = f.blocker
     return [(t, blocker or _type_refusal(f, t)) for t in f.types]
+
+
+def _facts_for(db: Database, actor: Actor, conn: Connection, permit_number: str) -> _Facts:
+    permit = _permit_to_request(conn, actor, permit_number)
+    return _read_facts(conn, permit, local_today(db.jurisdiction, db.now()))
 
 
 @permit_scoped
@@ -245,9 +422,8 @@ def inspection_types_for(
     """The inspection types valid for the permit's type, each with whether it can be
     requested now and, if not, why (a permit-wide reason applies to every type)."""
     target = normalise_number(permit_number)[:120]
-    with audited_refusals(db, actor, "inspection_types", target), db.read() as s:
-        permit = _permit_to_request(s, actor, permit_number, lock=False)
-        f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
+    with audited_refusals(db, actor, "inspection_types", target), db.read_conn() as conn:
+        f = _facts_for(db, actor, conn, permit_number)
         return [
             InspectionTypeOption(t.code, t.name, t.is_final, reason is None, reason)
             for t, reason in _type_reasons(f)
@@ -262,9 +438,8 @@ def request_refusal(db: Database, actor: Actor, permit_number: str) -> str | Non
     the screens say when *Request* is not offered or a typed number cannot get a request.
     Refused and audited like :func:`inspection_types_for` (another company: ``NotFound``)."""
     target = normalise_number(permit_number)[:120]
-    with audited_refusals(db, actor, "inspection_types", target), db.read() as s:
-        permit = _permit_to_request(s, actor, permit_number, lock=False)
-        f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
+    with audited_refusals(db, actor, "inspection_types", target), db.read_conn() as conn:
+        f = _facts_for(db, actor, conn, permit_number)
         reasons = [reason for _, reason in _type_reasons(f)]
         if not reasons:
             return NO_ONLINE_TYPES
@@ -295,16 +470,17 @@ def _period(value: Period | str) -> Period:
         raise RuleViolation("Choose AM or PM.", field="period") from None
 
 
-def _plan(
-    db: Database, f: _Facts, items: Sequence[RequestedItem]
-) -> list[tuple[InspectionType, date, Period]]:
+_Plan = list[tuple[_TypeRow, date, Period]]
+
+
+def _plan(db: Database, f: _Facts, items: Sequence[RequestedItem]) -> _Plan:
     """Check every item against every rule: the plan holds all of them, or raises."""
     if not items:
         raise RuleViolation(
             "Add at least one inspection before confirming.", field="inspection_type"
         )
     by_code = {t.code.upper(): t for t in f.types}
-    plan: list[tuple[InspectionType, date, Period]] = []
+    plan: _Plan = []
     for item in items:
         code = item.inspection_type.strip()
         t = by_code.get(code.upper())
@@ -329,6 +505,22 @@ def _plan(
     return plan
 
 
+def _checked(db: Database, f: _Facts, items: Sequence[RequestedItem]) -> tuple[str, _Plan]:
+    """The permit's district and the plan, if the permit and every item pass every rule."""
+    if f.blocker:
+        raise RuleViolation(f.blocker, field="permit")
+    plan = _plan(db, f, items)
+    if f.permit.district is None:
+        raise RuleViolation("This permit has no site on file; call the division.", field="permit")
+    return f.permit.district, plan
+
+
+def _by_date(plan: _Plan) -> _Plan:
+    """The plan in date order: the order places are taken, so concurrent requests lock
+    slots alike."""
+    return sorted(plan, key=lambda item: (item[1], item[2].value))
+
+
 @permit_scoped
 def check_request_item(
     db: Database,
@@ -341,19 +533,26 @@ def check_request_item(
     rules :func:`request_inspections` applies, and a place left in its slot for it and the
     listed ones of the same slot. Reads only; raises the refusal :func:`request_inspections`
     would raise for it."""
-    with db.read() as s:
-        permit = _permit_to_request(s, actor, permit_number, lock=False)
-        f = _facts(s, permit, local_today(db.jurisdiction, db.now()))
+    with db.read_conn() as conn:
+        f = _facts_for(db, actor, conn, permit_number)
         if f.blocker:
             raise RuleViolation(f.blocker, field="permit")
         _plan(db, f, [*listed, item])
-        district = s.exec(select(Parcel.district).where(Parcel.id == permit.parcel_id)).first()
+        district = f.permit.district
         if district is None:
             return  # said when the request is sent
         day, period = item.requested_date, _period(item.period)
         same = [i for i in listed if (i.requested_date, _period(i.period)) == (day, period)]
-        if places_left(s, db, district, day, period) <= len(same):
-            raise slot_full(s, db, district, day, period)
+        if places_left(conn, db, district, day, period) <= len(same):
+            raise slot_full(conn, db, district, day, period)
+
+
+def _check_room(conn: Connection, db: Database, district: str, ordered: _Plan) -> None:
+    """:class:`SlotFull` for the first slot (in date order) without room for its items."""
+    wanted = Counter((day, period) for _, day, period in ordered)
+    for (day, period), count in wanted.items():
+        if places_left(conn, db, district, day, period) < count:
+            raise slot_full(conn, db, district, day, period)
 
 
 @permit_scoped
@@ -372,62 +571,99 @@ def request_inspections(
     """
     now = db.now()
     target = normalise_number(permit_number)[:120]
-    with audited_refusals(db, actor, "inspection_requested", target), db.write() as s:
-        permit = _permit_to_request(s, actor, permit_number, lock=True)
-        assert permit.id is not None
-        clean = _clean_contact(contact)
-        f = _facts(s, permit, local_today(db.jurisdiction, now))
-        if f.blocker:
-            raise RuleViolation(f.blocker, field="permit")
-        plan = _plan(db, f, items)
-        district = s.exec(select(Parcel.district).where(Parcel.id == permit.parcel_id)).first()
-        if district is None:
-            raise RuleViolation(
-                "This permit has no site on file; call the division.", field="permit"
+    with audited_refusals(db, actor, "inspection_requested", target):
+        with db.read_conn() as conn:  # everything that can be checked without the lock
+            permit = _permit_to_request(conn, actor, permit_number)
+            clean = _clean_contact(contact)
+            before = _read_facts(conn, permit, local_today(db.jurisdiction, now))
+            district, plan = _checked(db, before, items)
+            _check_room(conn, db, district, _by_date(plan))
+        with db.write_conn() as conn:
+            f = _facts_now(conn, actor, before)
+            if f is not before:  # changed meanwhile: the rules again, on what is there now
+                district, plan = _checked(db, f, items)
+            ordered = _by_date(plan)
+            places = [take_place(conn, db, district, day, period) for _, day, period in ordered]
+            ids = _insert(conn, actor, f.permit, clean, ordered, places, now)
+            detail = ", ".join(f"{t.code} {format_day(d)} {p.value}" for t, d, p in plan)
+            conn.execute(
+                _inserts()[2],
+                event_values(
+                    actor,
+                    "inspection_requested",
+                    now,
+                    f.permit.number,
+                    detail=f"request {ids[0]}: {detail}",
+                ),
             )
-        # Places first (in date order, so concurrent requests lock slots alike): a full
-        # slot refuses before anything else is written.
-        ordered = sorted(plan, key=lambda item: (item[1], item[2].value))
-        places = [take_place(s, db, district, day, period) for _, day, period in ordered]
-        request = InspectionRequest(
-            permit_id=permit.id,
-            company_id=actor.id if actor.is_company else None,
-            contact_name=clean.name,
-            contact_phone=clean.phone,
-            contact_email=clean.email,
-            site_address=clean.site_address,
-            notes=clean.notes,
-            created_at=now,
-        )
-        s.add(request)
-        s.flush()
-        assert request.id is not None
-        made = [
-            Inspection(
-                permit_id=permit.id,
-                request_id=request.id,
-                inspection_type_id=t.id or 0,  # loaded rows always have an id
-                slot_id=place,
-                requested_date=day,
-                period=period.value,
-                status=InspectionStatus.REQUESTED.value,
-                requested_at=now,
-            )
-            for (t, day, period), place in zip(ordered, places, strict=True)
-        ]
-        s.add_all(made)
-        s.flush()
-        ids = [i.id for i in made if i.id is not None]
-        detail = ", ".join(f"{t.code} {format_day(d)} {p.value}" for t, d, p in plan)
-        audit.record(
-            s,
-            actor,
-            "inspection_requested",
-            at=now,
-            target=permit.number,
-            detail=f"request {request.id}: {detail}",
-        )
-        return views(s, db, col(Inspection.id).in_(ids))
+    return [_view(db, f.permit, item, iid) for item, iid in zip(ordered, ids[1:], strict=True)]
+
+
+def _insert(
+    conn: Connection,
+    actor: Actor,
+    permit: _PermitRow,
+    clean: ContactInfo,
+    ordered: _Plan,
+    places: list[int],
+    now: datetime,
+) -> list[int]:
+    """Insert the request and its inspections: ``[request id, inspection ids...]``."""
+    add_request, add_inspection, _ = _inserts()
+    request = {
+        "permit_id": permit.id,
+        "company_id": actor.id if actor.is_company else None,
+        "contact_name": clean.name,
+        "contact_phone": clean.phone,
+        "contact_email": clean.email,
+        "site_address": clean.site_address,
+        "notes": clean.notes,
+        "created_at": now,
+    }
+    request_id = _new_id(conn.execute(add_request, request))
+    ids = [request_id]
+    for (t, day, period), place in zip(ordered, places, strict=True):
+        inspection = {
+            "permit_id": permit.id,
+            "request_id": request_id,
+            "inspection_type_id": t.id,
+            "slot_id": place,
+            "requested_date": day,
+            "period": period.value,
+            "status": InspectionStatus.REQUESTED.value,
+            "requested_at": now,
+        }
+        ids.append(_new_id(conn.execute(add_inspection, inspection)))
+    return ids
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _view(
+    db: Database, permit: _PermitRow, item: tuple[_TypeRow, date, Period], inspection_id: int
+) -> InspectionView:
+    """A new inspection as :func:`schedule.views` shows it (built from what was written)."""
+    t, day, period = item
+    return InspectionView(
+        id=inspection_id,
+        permit_number=permit.number,
+        permit_type=permit.permit_type,
+        address=permit.address or "",
+        district=permit.district or "",
+        type_code=t.code,
+        type_name=t.name,
+        requested_date=day,
+        period=period.value,
+        status=InspectionStatus.REQUESTED.value,
+        inspector_name="",
+        comments="",
+        cancel_deadline=cancel_deadline(db.jurisdiction, day),
+        can_cancel=can_cancel_online(db.jurisdiction, day, db.now()),
+    )
 
 
 # --------------------------------------------------------------------------- upcoming & cancel

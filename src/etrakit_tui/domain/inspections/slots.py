@@ -2,71 +2,116 @@
 
 One :class:`InspectionSlot` per (district, day, AM/PM), created on demand by an insert that
 tolerates a concurrent one, and taken ONLY by the conditional
-``UPDATE ... SET booked = booked + 1 WHERE booked < capacity`` (rowcount 1, or the slot is
+``UPDATE ... SET booked = booked + 1 WHERE booked < capacity`` (a row back, or the slot is
 full). ``booked`` counts the slot's open (REQUESTED/SCHEDULED) inspections: a cancellation
 or a result gives the place back.
+
+Statements are built once (Core, bound parameters) and run on the caller's connection or
+session, inside its transaction.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import Connection, Date, Integer, String, bindparam, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from etrakit_tui.domain.errors import SlotFull
-from etrakit_tui.domain.inspections.calendar import (
-    format_day,
-    requestable_slots,
-)
-from etrakit_tui.domain.inspections.schedule import fetch
+from etrakit_tui.domain.inspections.calendar import format_day, requestable_slots
 from etrakit_tui.domain.store.db import Database
-from etrakit_tui.domain.store.models import (
-    InspectionSlot,
-    Period,
-)
+from etrakit_tui.domain.store.models import InspectionSlot, Period
+
+Source = Connection | Session
+"""Where a statement runs: a Core connection or a session, in the caller's transaction."""
+
+
+class _Statements(NamedTuple):
+    take: Any
+    room: Any
+    later: Any
+    free: Any
+
+
+@functools.cache
+def _statements() -> _Statements:
+    booked, capacity = col(InspectionSlot.booked), col(InspectionSlot.capacity)
+    key = (
+        col(InspectionSlot.district) == bindparam("slot_district", type_=String),
+        col(InspectionSlot.day) == bindparam("slot_day", type_=Date),
+        col(InspectionSlot.period) == bindparam("slot_period", type_=String),
+    )
+    return _Statements(
+        take=update(InspectionSlot)
+        .where(*key, booked < capacity)
+        .values(booked=booked + 1)
+        .returning(col(InspectionSlot.id)),
+        room=sa_select(booked, capacity).where(*key),
+        later=sa_select(col(InspectionSlot.day), col(InspectionSlot.period), booked, capacity)
+        .where(col(InspectionSlot.district) == bindparam("slot_district", type_=String))
+        .where(col(InspectionSlot.day).in_(bindparam("days", expanding=True))),
+        free=update(InspectionSlot)
+        .where(col(InspectionSlot.id) == bindparam("slot", type_=Integer), booked > 0)
+        .values(booked=booked - 1),
+    )
+
+
+@functools.cache
+def _create(dialect: str) -> Any:
+    """INSERT of a new slot (bound key and capacity), doing nothing if it exists."""
+    values = {
+        "district": bindparam("slot_district", type_=String),
+        "day": bindparam("slot_day", type_=Date),
+        "period": bindparam("slot_period", type_=String),
+        "capacity": bindparam("slot_capacity", type_=Integer),
+        "booked": 0,
+    }
+    keys = ["district", "day", "period"]
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(InspectionSlot)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=keys)
+        )
+    return sqlite.insert(InspectionSlot).values(values).on_conflict_do_nothing(index_elements=keys)
+
+
+def _conn(source: Source) -> Connection:
+    """The connection to run on; a session's pending changes go first (as its autoflush)."""
+    if isinstance(source, Session):
+        source.flush()
+        return source.connection()
+    return source
+
+
+def _key(district: str, day: date, period: Period) -> dict[str, Any]:
+    return {"slot_district": district, "slot_day": day, "slot_period": period.value}
+
 
 # --------------------------------------------------------------------------- capacity
 
 
-def _slot_key(district: str, day: date, period: Period) -> tuple[Any, ...]:
-    return (
-        col(InspectionSlot.district) == district,
-        col(InspectionSlot.day) == day,
-        col(InspectionSlot.period) == period.value,
-    )
-
-
-def slot_id(s: Session, db: Database, district: str, day: date, period: Period) -> int:
-    """The slot's id, creating it (capacity from the jurisdiction) if it does not exist.
-    A concurrent creation is tolerated: INSERT ... ON CONFLICT DO NOTHING, then read back."""
-    found = s.exec(select(InspectionSlot.id).where(*_slot_key(district, day, period))).first()
-    if found is not None:
-        return found
-    values = {
-        "district": district,
-        "day": day,
-        "period": period.value,
-        "capacity": db.jurisdiction.slot_capacity,
-        "booked": 0,
-    }
-    keys = ["district", "day", "period"]
-    if s.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(InspectionSlot).values(values)
-        s.exec(pg.on_conflict_do_nothing(index_elements=keys))
-    else:
-        lite = sqlite.insert(InspectionSlot).values(values)
-        s.exec(lite.on_conflict_do_nothing(index_elements=keys))
-    created = s.exec(select(InspectionSlot.id).where(*_slot_key(district, day, period))).one()
-    assert created is not None
-    return created
+def take_place(source: Source, db: Database, district: str, day: date, period: Period) -> int:
+    """Take one place in the slot with the conditional UPDATE (creating the slot, capacity
+    from the jurisdiction, if it does not exist yet), or raise :class:`SlotFull` naming the
+    next free slot. Returns the slot's id."""
+    conn, key = _conn(source), _key(district, day, period)
+    taken = conn.execute(_statements().take, key).scalar()
+    if taken is None:  # full, or not made yet: make it (a concurrent insert is tolerated)
+        capacity = {"slot_capacity": db.jurisdiction.slot_capacity}
+        conn.execute(_create(conn.dialect.name), {**key, **capacity})
+        taken = conn.execute(_statements().take, key).scalar()
+    if taken is None:
+        raise slot_full(conn, db, district, day, period)
+    return int(taken)
 
 
 def next_free(
-    s: Session, db: Database, district: str, day: date, period: Period
+    source: Source, db: Database, district: str, day: date, period: Period
 ) -> tuple[date, Period] | None:
     """The first requestable (date, AM/PM) after the given one that has room."""
     later = [
@@ -74,18 +119,8 @@ def next_free(
         for d, p in requestable_slots(db.jurisdiction, db.now())
         if (d, p.value) > (day, period.value)
     ]
-    rows = fetch(
-        s,
-        sa_select(
-            col(InspectionSlot.day),
-            col(InspectionSlot.period),
-            col(InspectionSlot.booked),
-            col(InspectionSlot.capacity),
-        ).where(
-            col(InspectionSlot.district) == district,
-            col(InspectionSlot.day).in_({d for d, _ in later}),
-        ),
-    )
+    params = {"slot_district": district, "days": sorted({d for d, _ in later})}
+    rows = _conn(source).execute(_statements().later, params)
     room = {(d, p): booked < capacity for d, p, booked, capacity in rows}
     for d, p in later:
         if room.get((d, p.value), db.jurisdiction.slot_capacity > 0):
@@ -93,53 +128,26 @@ def next_free(
     return None
 
 
-def take_place(s: Session, db: Database, district: str, day: date, period: Period) -> int:
-    """Take one place in the slot with the conditional UPDATE, or raise :class:`SlotFull`
-    naming the next free slot. Returns the slot's id."""
-    target = slot_id(s, db, district, day, period)
-    taken = s.exec(
-        update(InspectionSlot)
-        .where(
-            col(InspectionSlot.id) == target,
-            col(InspectionSlot.booked) < col(InspectionSlot.capacity),
-        )
-        .values(booked=col(InspectionSlot.booked) + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        raise slot_full(s, db, district, day, period)
-    return target
-
-
-def slot_full(s: Session, db: Database, district: str, day: date, period: Period) -> SlotFull:
+def slot_full(source: Source, db: Database, district: str, day: date, period: Period) -> SlotFull:
     """The refusal of a full slot, naming the next free one."""
-    nxt = next_free(s, db, district, day, period)
+    nxt = next_free(source, db, district, day, period)
     tail = f"next free: {format_day(nxt[0])} {nxt[1].value}" if nxt else "no later slot is free"
     return SlotFull(
         f"The {period.value} slot on {format_day(day)} is full; {tail}.", field="requested_date"
     )
 
 
-def places_left(s: Session, db: Database, district: str, day: date, period: Period) -> int:
+def places_left(source: Source, db: Database, district: str, day: date, period: Period) -> int:
     """How many places the slot has left (read only: a slot not made yet is all free)."""
-    row = s.exec(
-        select(InspectionSlot.booked, InspectionSlot.capacity).where(
-            *_slot_key(district, day, period)
-        )
-    ).first()
+    row = _conn(source).execute(_statements().room, _key(district, day, period)).first()
     if row is None:
         return db.jurisdiction.slot_capacity
     booked, capacity = row
-    return max(capacity - booked, 0)
+    return max(int(capacity) - int(booked), 0)
 
 
-def free_place(s: Session, slot: int | None) -> None:
+def free_place(source: Source, slot: int | None) -> None:
     """Give back the place an open inspection held (``booked >= 0`` is the backstop)."""
     if slot is None:
         return
-    s.exec(
-        update(InspectionSlot)
-        .where(col(InspectionSlot.id) == slot, col(InspectionSlot.booked) > 0)
-        .values(booked=col(InspectionSlot.booked) - 1)
-        .execution_options(synchronize_session=False)
-    )
+    _conn(source).execute(_statements().free, {"slot": slot})

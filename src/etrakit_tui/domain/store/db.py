@@ -9,8 +9,22 @@ Writers to one SQLite file also queue on an OS file lock (:class:`WriteGate`) be
 ``BEGIN IMMEDIATE``. SQLite's own busy handler makes a waiting writer sleep and poll, in
 steps that grow to 100 ms, with no order among the waiters: under many concurrent writers
 most of the time goes to sleeping and an unlucky writer can wait out its whole timeout
-("database is locked"). The gate hands the write lock on as soon as it is released.
-SQLite's locking still decides correctness; the gate only orders our own writers.
+("database is locked"). The gate hands the write lock on, in arrival order, as soon as it
+is released. SQLite's locking still decides correctness; the gate only orders our writers.
+
+Durability: a change is acknowledged (``write()`` returns) only once its commit is on disk,
+as with ``synchronous=FULL``, but the disk flush is not made while holding the gate. A
+:class:`Database` write commits with ``synchronous=NORMAL`` (the commit's WAL frames are
+written, not yet flushed), hands the gate on, then flushes the WAL file itself
+(``fdatasync``) before returning; one flush covers every commit written before it, so
+writers waiting on the disk at once share a flush (group commit), each transaction still
+succeeding or failing on its own. Every other transaction (migrations...) keeps FULL. A
+crash before the flush loses only commits not yet acknowledged, and WAL recovery never
+keeps a commit without the ones before it. Another connection may read a commit a few
+milliseconds before it is flushed. Likewise SQLite's automatic checkpoint (copying the
+WAL into the database file, two flushes) would run inside COMMIT, holding the gate; a
+:class:`Database` write checkpoints after handing the gate on instead, once the WAL holds
+:data:`WAL_CHECKPOINT_FRAMES` frames not yet copied.
 
 PostgreSQL goes through psycopg 3 with the same code.
 """
@@ -19,12 +33,16 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import os
 import re
 import sqlite3
+import struct
+import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +59,7 @@ from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 WRITE_OPTION = "etrakit_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WAL_CHECKPOINT_FRAMES = 1000  # SQLite's own automatic checkpoint size
 
 
 class Clock(Protocol):
@@ -95,8 +114,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cur.close()
 
 
-def _sqlite_on_begin(conn: Connection) -> None:
-    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+def _sqlite_on_begin(conn: Connection, *, deferred: bool) -> None:
+    write = bool(conn.get_execution_options().get(WRITE_OPTION))
+    _flush_mode(conn, deferred=write and deferred)
+    statement = "BEGIN IMMEDIATE" if write else "BEGIN"
     # SQLite's busy handler waits out ordinary lock holders, but a few WAL states (another
     # connection recovering or checkpointing the WAL) return SQLITE_BUSY at once. Nothing has
     # been read or written yet, so starting again is always safe.
@@ -113,10 +134,89 @@ def _sqlite_on_begin(conn: Connection) -> None:
         delay = min(delay * 2, 0.1)
 
 
+_FLUSH_MODES = {
+    False: ("PRAGMA synchronous = FULL", f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_FRAMES}"),
+    True: ("PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0"),
+}
+
+
+def _flush_mode(conn: Connection, *, deferred: bool) -> None:
+    """A :class:`Database` write (``deferred``) leaves the WAL flush and the checkpoint to
+    :meth:`Database._durable`, after the gate; any other transaction has SQLite do them in
+    COMMIT (how a connection starts)."""
+    if conn.info.get("deferred_flush", False) is not deferred:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for pragma in _FLUSH_MODES[deferred]:
+            raw.execute(pragma)
+        conn.info["deferred_flush"] = deferred
+
+
+def wal_file(engine: Engine) -> Path | None:
+    """The ``-wal`` file of a SQLite database file (None for PostgreSQL, or a URI
+    filename, which SQLite names as it says)."""
+    path = sqlite_file(engine)
+    if path is None or engine.url.query.get("uri"):
+        return None
+    return path.with_name(path.name + "-wal")
+
+
+def _wal_frames_to_copy(wal: Path) -> int:
+    """Frames in the WAL not yet copied into the database file: ``mxFrame - nBackfill``
+    of the WAL index (``-shm``: bytes 16 and 96, native byte order; the documented format,
+    https://www.sqlite.org/walformat.html). 0 without one."""
+    try:
+        shm = wal.with_name(wal.name.removesuffix("-wal") + "-shm")
+        fd = os.open(shm, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return 0
+    try:
+        frames, copied = os.pread(fd, 4, 16), os.pread(fd, 4, 96)
+    finally:
+        os.close(fd)
+    if len(frames) < 4 or len(copied) < 4:
+        return 0
+    return int.from_bytes(frames, sys.byteorder) - int.from_bytes(copied, sys.byteorder)
+
+
+def flush_wal(wal: Path) -> None:
+    """Make every commit written to ``wal`` durable (what ``synchronous=FULL`` does in
+    COMMIT). No file: the last connection closed it, checkpointing its commits into the
+    database file and flushing that."""
+    try:
+        fd = os.open(wal, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    try:
+        os.fdatasync(fd)
+    except OSError as exc:
+        raise DatabaseError(f"the change may not be saved: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
+
+
 class WriteGate:
-    """An exclusive ``flock`` on ``<database file>.writelock``, held for one write
-    transaction. Each holder opens the file itself, so threads of one process queue
-    too. Gives up with :class:`DatabaseError` after ``timeout`` seconds, as SQLite would."""
+    """Writers to one SQLite file take turns on ``<database file>.writelock``, first come,
+    first served, across processes and threads; held for one write transaction. Gives up
+    with :class:`DatabaseError` after ``timeout`` seconds, as SQLite would.
+
+    The queue is made of Linux open-file-description locks on the file's bytes, which go
+    with the file description: a holder or waiter killed (even ``kill -9``) leaves nothing
+    behind, and each :meth:`hold` opens the file itself, so threads of one process queue too.
+
+    * Bytes 0-7 hold the next ticket number. A writer takes a ticket by write-locking those
+      bytes for a moment, reading and bumping the number, and write-locking its ticket's
+      byte (``8 + ticket``), which it keeps until it is done: its place in the queue.
+    * Its turn comes when no lower ticket's byte is locked any more. It waits (a blocking
+      lock, no polling) for its predecessor's byte, then for every byte below its own: a
+      predecessor that died or gave up waiting hands on to the ones before it. The kernel
+      wakes exactly the waiter whose turn it is.
+
+    A blocking lock cannot time out, so a writer that must wait does so in a helper thread
+    and waits for that thread at most ``timeout``; if it gives up, it closes its ticket at
+    once (the writers behind it move up) and the helper lets go of its lock when granted.
+    Without open-file-description locks (not Linux) the gate is a polled ``flock``.
+    """
 
     def __init__(self, database: Path, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = database.with_name(database.name + ".writelock")
@@ -142,25 +242,118 @@ class WriteGate:
             return fd
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
+    def hold(self) -> Iterator[int | None]:
+        """Hold the gate; gives this writer's ticket, its place in the arrival order (None
+        for the polled ``flock``)."""
         fd = self._open()
         try:
             deadline = time.monotonic() + self.timeout
-            delay = 0.0002
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                        raise
-                if time.monotonic() > deadline:
+            ticket = None
+            if not _OFD_LOCKS:
+                _flock_polled(fd, deadline)
+            else:
+                ticket = _take_ticket(fd)
+                if not _my_turn(fd, ticket, deadline):
                     raise DatabaseError("the database refused the change: database is locked")
-                time.sleep(delay)
-                delay = min(delay * 2, 0.002)
-            yield
+            yield ticket
         finally:
-            os.close(fd)  # releases the lock
+            os.close(fd)  # releases the ticket (and the lock)
+
+    def queued(self) -> int:
+        """How many writers hold or wait for the gate now (of the last 4096 tickets; 0
+        without open-file-description locks): for monitoring and tests."""
+        if not _OFD_LOCKS:
+            return 0
+        fd = self._open()
+        try:
+            raw = os.pread(fd, _TICKETS, 0)
+            end = int.from_bytes(raw, "little") if len(raw) == _TICKETS else 0
+            probe = [(_TICKETS + ticket, 1) for ticket in range(max(end - 4096, 0), end)]
+            return sum(_held(fd, start, length) for start, length in probe)
+        finally:
+            os.close(fd)
+
+
+_OFD_LOCKS = hasattr(fcntl, "F_OFD_SETLKW")
+_FLOCK = "hhxxxxqqixxxx"  # struct flock (Linux): type, whence, start, length, pid (0)
+_TICKETS = 8  # byte 8 + n is ticket n's place; bytes 0-7 hold the next number
+
+
+def _lock(fd: int, kind: int, start: int, length: int, *, wait: bool) -> bool:
+    """Lock (``F_RDLCK``/``F_WRLCK``) or unlock (``F_UNLCK``) ``length`` bytes from
+    ``start`` for ``fd``'s file description. Without ``wait``: False if another has them."""
+    arg = struct.pack(_FLOCK, kind, os.SEEK_SET, start, length, 0)
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLKW if wait else fcntl.F_OFD_SETLK, arg)
+    except OSError as exc:
+        if wait or exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
+def _held(fd: int, start: int, length: int) -> bool:
+    """Whether another file description write-locks any of those bytes (a ticket: only
+    its owner write-locks it; the read locks of writers' turns do not count)."""
+    arg = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, start, length, 0)
+    found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, arg)
+    return bool(struct.unpack(_FLOCK, found)[0] != fcntl.F_UNLCK)
+
+
+def _take_ticket(fd: int) -> int:
+    """A place at the end of the queue: the next number, its byte locked for ``fd``."""
+    _lock(fd, fcntl.F_WRLCK, 0, _TICKETS, wait=True)  # held for a few system calls
+    try:
+        raw = os.pread(fd, _TICKETS, 0)
+        ticket = int.from_bytes(raw, "little") if len(raw) == _TICKETS else 0
+        while not _lock(fd, fcntl.F_WRLCK, _TICKETS + ticket, 1, wait=False):
+            ticket += 1  # taken: the number went back (the file was rewritten); skip it
+        os.pwrite(fd, (ticket + 1).to_bytes(_TICKETS, "little"), 0)
+        return ticket
+    finally:
+        _lock(fd, fcntl.F_UNLCK, 0, _TICKETS, wait=False)
+
+
+def _my_turn(fd: int, ticket: int, deadline: float) -> bool:
+    """Wait until no ticket below ``ticket`` is held; False if ``deadline`` passes first."""
+    if ticket == 0 or _lock(fd, fcntl.F_RDLCK, _TICKETS, ticket, wait=False):
+        return True  # nobody before us (a read lock on the bytes below conflicts with no one)
+    waiting = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)  # its own description
+    done = threading.Event()
+    failed: list[OSError] = []
+
+    def wait() -> None:
+        try:
+            _lock(waiting, fcntl.F_RDLCK, _TICKETS + ticket - 1, 1, wait=True)  # predecessor
+            _lock(waiting, fcntl.F_RDLCK, _TICKETS, ticket, wait=True)  # and all before it
+        except OSError as exc:
+            failed.append(exc)
+        finally:
+            os.close(waiting)
+            done.set()
+
+    threading.Thread(target=wait, name="write gate", daemon=True).start()
+    if not done.wait(max(deadline - time.monotonic(), 0)):
+        return False
+    if failed:
+        raise failed[0]
+    return True
+
+
+def _flock_polled(fd: int, deadline: float) -> None:
+    """The gate without open-file-description locks: an exclusive ``flock``, polled."""
+    delay = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() > deadline:
+            raise DatabaseError("the database refused the change: database is locked")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.002)
 
 
 def create_private_file(path: Path) -> None:
@@ -204,7 +397,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             private = Path(database)
             event.listen(engine, "do_connect", lambda *_: create_private_file(private))
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        deferred = not parsed.query.get("uri")  # see wal_file()
+        event.listen(engine, "begin", functools.partial(_sqlite_on_begin, deferred=deferred))
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -377,14 +571,68 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        bind = self.engine.execution_options(**{WRITE_OPTION: True})
+        with (
+            self._durable(),
+            self._refusals(),
+            self._gated(),
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextmanager
+    def write_conn(self) -> Iterator[Connection]:
+        """:meth:`write` on a Core connection (no Session, no unit of work), for a change
+        whose statements are built once: the same gate, ``BEGIN IMMEDIATE``, commit or
+        rollback and refusals, at little more than the SQL's cost."""
+        with (
+            self._durable(),
+            self._refusals(),
+            self._gated(),
+            self._writer.connect() as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    @functools.cached_property
+    def _writer(self) -> Engine:
+        """The engine whose transactions start as writes (``BEGIN IMMEDIATE`` on SQLite)."""
+        return self.engine.execution_options(**{WRITE_OPTION: True})
+
+    @contextmanager
+    def _durable(self) -> Iterator[None]:
+        """After a write has committed and handed the gate on: its WAL frames flushed, and
+        the WAL checkpointed if it has grown (PASSIVE: waits for no one; another writer's
+        checkpoint running, or a failed one, is left to a later write)."""
+        yield
+        if self._wal is None:
+            return
+        flush_wal(self._wal)
+        if _wal_frames_to_copy(self._wal) >= WAL_CHECKPOINT_FRAMES:
+            raw = self.engine.raw_connection()
+            try:
+                driver = raw.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                pass
+            finally:
+                raw.close()
+
+    @functools.cached_property
+    def _wal(self) -> Path | None:
+        return wal_file(self.engine)
+
+    def _gated(self) -> AbstractContextManager[int | None]:
+        return self.gate.hold() if self.gate is not None else nullcontext()
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        """A write the database refuses (locked, a lost connection) is a
+        :class:`DatabaseError` (:class:`DatabaseUnavailable` for a connection failure);
+        any other error passes unchanged."""
         try:
-            with (
-                self.gate.hold() if self.gate is not None else nullcontext(),
-                Session(bind, expire_on_commit=False) as session,
-                session.begin(),
-            ):
-                yield session
+            yield
         except DatabaseError:
             raise
         except Exception as exc:

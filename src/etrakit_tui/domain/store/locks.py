@@ -5,7 +5,12 @@ permit, then inspection, then slot; permits, then their payment order (SQLite's
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import functools
+from typing import Any
+
+from sqlalchemy import Connection, Integer, bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from etrakit_tui.domain.store.models import Inspection, PaymentOrder, Permit
 
@@ -27,3 +32,20 @@ def lock_order(s: Session, order_id: int) -> PaymentOrder:
     permits."""
     query = select(PaymentOrder).where(PaymentOrder.id == order_id).with_for_update()
     return s.exec(query.execution_options(populate_existing=True)).one()
+
+
+@functools.cache
+def _permit_row_lock() -> Any:
+    return (
+        sa_select(col(Permit.id))
+        .where(col(Permit.id) == bindparam("id", type_=Integer))
+        .with_for_update()
+    )
+
+
+def lock_permit_row(conn: Connection, permit_id: int) -> None:
+    """:func:`lock_permit` on a Core connection, reading nothing: the statements after it
+    see what the transactions that held the row committed. Nothing to do on SQLite, whose
+    write transactions are exclusive."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_permit_row_lock(), {"id": permit_id})
