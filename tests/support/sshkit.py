@@ -265,16 +265,24 @@ class ServerProcess:
                 self.process.wait(timeout=5)
 
 
-def start_server(tmp: Path, *args: str, host_key: Path | None = None) -> ServerProcess:
-    """``python -m etrakit_tui serve-ssh`` on a free port; returns once it accepts connections."""
+def start_server(
+    tmp: Path, *args: str, host_key: Path | None = None, source: Path | None = None
+) -> ServerProcess:
+    """``python -m etrakit_tui serve-ssh`` on a free port; returns once it accepts connections.
+    ``source``: run the server from that ``src`` folder instead, in it (so what it execs with
+    ``python -m`` comes from there too: a benchmark's "before")."""
     port = free_port()
     key = host_key or tmp / "ssh_host_key"
     log_path = tmp / f"serve-ssh-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ETRAKIT_", "TEXTUAL_"))}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     argv = [sys.executable, "-m", "etrakit_tui", "serve-ssh", "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--host-key", str(key), *args]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=source or None
+        )
     server = ServerProcess(process, port, log_path, key)
     ready = wait_until(
         lambda: process.poll() is not None or "serving the portal" in server.log(), timeout=90
