@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.styles import SCREEN_STYLESHEETS
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class PortalScreen(Screen[Any]):
     :meth:`discard_question` says input would be lost; on the home screen Esc does nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
+    CSS_PATH = SCREEN_STYLESHEETS  # loaded with the first one shown, if not loaded already
 
     @property
     def is_home(self) -> bool:

@@ -20,6 +20,7 @@ from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
 from etrakit_tui.tui.screens.modal import PortalModal
+from etrakit_tui.tui.styles import load_screen_styles
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 from etrakit_tui.tui.widgets.plain_button import PlainButton
 from etrakit_tui.tui.workers import run_service
@@ -258,6 +259,7 @@ class LoginScreen(Screen[Any]):
         self._failure_shown = False
         self._reason: str | None = None
         self._matches: list[str] = []
+        self._styles_loaded = False
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
@@ -325,11 +327,21 @@ class LoginScreen(Screen[Any]):
         self.query_one("#name", Input).focus()
 
     def on_key(self, _event: events.Key) -> None:
+        self._first_key()
         self._clear_reason()
 
     @on(Input.Changed)
     def _typed(self) -> None:  # typed keys stop at the field: they never reach on_key
+        self._first_key()
         self._clear_reason()
+
+    def _first_key(self) -> None:
+        """The other screens' styles are parsed at the first key, as the database is opened
+        (before the first paint they cost start-up time; just after it, they would hold up
+        its output); a screen shown before that loads them itself."""
+        if not self._styles_loaded:
+            self._styles_loaded = True
+            load_screen_styles(self.app)
 
     def _clear_reason(self) -> None:
         if self._reason is not None:

@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.styles import SCREEN_STYLESHEETS
 
 R = TypeVar("R")
 
@@ -35,6 +36,7 @@ class PortalModal(ModalScreen[R]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="modal.close", tooltip="Close, changing nothing"),
     ]
+    CSS_PATH = SCREEN_STYLESHEETS  # loaded with the first one shown, if not loaded already
 
     def escape_result(self) -> R | None:
         """What closing with Esc answers (``None``: nothing chosen)."""
