@@ -12,9 +12,17 @@ reused; each run works on a copy. The report section for the run's size goes int
 
 Figures (issue "Benchmarks"): start-up and peak RSS against a bare Textual app
 (:mod:`bench.startup`), data time of the read services against hand-written SQL
-(:mod:`bench.queries`), first paint of the dashboard (:mod:`bench.paint`), concurrent
-scheduling (:mod:`bench.scheduling`), sign-in cost (:mod:`bench.signin`). Where a target
-is missed, the run profiles it (:mod:`bench.profiles`) and puts the profile in the report.
+(:mod:`bench.queries`), first paint of the dashboard against its floor (:mod:`bench.paint`),
+concurrent scheduling (:mod:`bench.scheduling`), sign-in cost (:mod:`bench.signin`). Where a
+target is missed, the run profiles it (:mod:`bench.profiles`) and puts the profile in the
+report.
+
+Load average (issue 14): before each section (start-up; data time, first paint, sign-in
+and scheduling on each engine) the runner waits, at most ``--load-wait`` seconds, until the
+1-minute load average is at most ``--max-load`` (default 1.0); a section that never gets
+there is not run and the report says so, never showing its figures. The load before and
+after each section is in the report. ``--smoke`` does not wait (CI machines are busy)
+unless ``--max-load`` is given.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from bench import paint, profiles, queries, scheduling, signin, startup
 from bench.data import SEED, BenchData, PgCluster, log_stderr, prepare_postgres, prepare_sqlite
 from bench.data import start_cluster as start_pg_cluster
 from bench.report import RSS_TARGET, START_TARGET, Run, write
+from bench.stats import quiet_start
 from etrakit_tui.domain.permits import dashboard
 from etrakit_tui.tui.screens import dashboard as dashboard_screen
 
@@ -43,6 +52,8 @@ ENGINES = ("sqlite", "postgres")
 DEFAULT_DATA_DIR = Path("/var/tmp/etrakit-bench")
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 SMOKE_PERMITS = 1000
+MAX_LOAD = 1.0
+LOAD_WAIT = 600.0
 T = TypeVar("T")
 
 
@@ -121,7 +132,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "with --smoke a temporary folder)")  # fmt: skip
     parser.add_argument("--smoke", action="store_true",
                         help="tiny run to prove the runner works: few repetitions")  # fmt: skip
+    parser.add_argument("--max-load", type=float, default=None, metavar="LOAD",
+                        help=f"run a section only when the 1-minute load average is at most "
+                             f"LOAD (default {MAX_LOAD:g}; with --smoke no limit); 0 or less: "
+                             "no limit")  # fmt: skip
+    parser.add_argument("--load-wait", type=float, default=LOAD_WAIT, metavar="SECONDS",
+                        help="how long to wait for that before a section is not reported "
+                             f"(default {LOAD_WAIT:.0f})")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.max_load is None:
+        args.max_load = None if args.smoke else MAX_LOAD
+    elif args.max_load <= 0:
+        args.max_load = None
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown or not engines:
@@ -158,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         smoke=args.smoke,
         load_start=os.getloadavg(),
         repetitions=plan.describe(),
+        max_load=args.max_load,
+        load_wait=args.load_wait,
     )
     cluster: PgCluster | None = None
     datasets: list[BenchData] = []
@@ -190,17 +214,22 @@ def main(argv: list[str] | None = None) -> int:
 def measure_all(
     run: Run, plan: Plan, datasets: list[BenchData], log: Callable[[str], None]
 ) -> None:
-    """Every figure, in the order of the report; profiles where a target is missed."""
-    log("start-up and memory")
-    starting = datasets[:1] if run.smoke else datasets  # smoke: one engine is enough
-    run.programs = [startup.portal(d.url, f"etrakit-tui ({d.engine})") for d in starting]
-    run.programs.append(startup.bare())
-    imports = bytearray() if run.smoke else None
-    startup.measure(run.programs, plan.start_runs, warmup=plan.start_warmup, imports=imports)
-    if run.smoke or _start_missed(run):
-        run.profiles.append(_start_profile(datasets[0], imports))
+    """Every figure, in the order of the report; profiles where a target is missed. Each
+    section runs only on a quiet enough machine (:func:`_quiet`)."""
+    if _quiet(run, "start-up and memory", log):
+        log("start-up and memory")
+        starting = datasets[:1] if run.smoke else datasets  # smoke: one engine is enough
+        run.programs = [startup.portal(d.url, f"etrakit-tui ({d.engine})") for d in starting]
+        run.programs.append(startup.bare())
+        imports = bytearray() if run.smoke else None
+        startup.measure(run.programs, plan.start_runs, warmup=plan.start_warmup, imports=imports)
+        if run.smoke or _start_missed(run):
+            run.profiles.append(_start_profile(datasets[0], imports))
+        _after(run)
 
     for data in datasets:
+        if not _quiet(run, f"data time ({data.engine})", log):
+            continue
         log(f"data time ({data.engine})")
         bench = queries.DataTime(data, plan.data_inputs)
         try:
@@ -210,8 +239,11 @@ def measure_all(
                 run.profiles.append(bench.profile(result.name, plan.profile_calls).lines())
         finally:
             bench.close()
+        _after(run)
 
     for data in datasets:
+        if not _quiet(run, f"first paint ({data.engine})", log):
+            continue
         log(f"first paint ({data.engine})")
         which = "missed" if not run.smoke else ("first" if data is datasets[0] else "none")
         paints = paint.run_paint(data, plan.paint_runs, profile=which, warmup=plan.paint_warmup)
@@ -219,16 +251,22 @@ def measure_all(
         for painted in _to_profile(run, paints, [p for p in paints if not p.met], data):
             run.profiles.append(_paint_profile(data, painted, plan.profile_calls))
             run.profiles[-1] += ["", *painted.profile]
+        _after(run)
 
     for data in datasets:
+        if not _quiet(run, f"sign-in ({data.engine})", log):
+            continue
         log(f"sign-in ({data.engine})")
         run.signins.append(
             signin.run_signin(
                 data, plan.signin_runs, plan.signin_per_process, hashes=data is datasets[0]
             )
         )
+        _after(run)
 
     for data in datasets:
+        if not _quiet(run, f"scheduling ({data.engine})", log):
+            continue
         log(f"scheduling ({data.engine})")
         sched = scheduling.run_scheduling(
             data, plan.schedule_per_process, log, plan.schedule_processes
@@ -240,6 +278,22 @@ def measure_all(
             lines = profile.lines()
             lines.insert(1, f"\nOne durable commit alone: {sched.write_floor_ms:.2f} ms.\n")
             run.profiles.append(lines)
+        _after(run)
+
+
+def _quiet(run: Run, section: str, log: Callable[[str], None]) -> bool:
+    """Wait for a quiet machine before ``section`` (see the module's docstring); record the
+    load average; ``False``: the section is not run, and the report says why."""
+    load = quiet_start(section, run.max_load, run.load_wait, log)
+    run.loads.append(load)
+    if not load.reported:
+        log(f"{section}: {load.verdict}")
+    return load.reported
+
+
+def _after(run: Run) -> None:
+    """The load average as the section that just ran ended."""
+    run.loads[-1].after = os.getloadavg()
 
 
 def _to_profile(run: Run, results: list[T], missed: list[T], data: BenchData) -> list[T]:

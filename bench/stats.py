@@ -8,6 +8,7 @@ in milliseconds.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,5 +81,58 @@ class Target:
     @property
     def verdict(self) -> str:
         if self.met is None:
-            return "not checked"
+            return self.note or "not checked"
         return "met" if self.met else "MISSED"
+
+
+# --------------------------------------------------------------------------- load average
+
+Load = tuple[float, float, float]
+
+
+@dataclass
+class SectionLoad:
+    """The machine's load average around one section of a run (issue 14: a section is only
+    reported when the 1-minute load average was at most ``limit`` before it started)."""
+
+    name: str
+    before: Load
+    limit: float | None
+    waited: float = 0.0
+    after: Load | None = None
+
+    @property
+    def reported(self) -> bool:
+        return self.limit is None or self.before[0] <= self.limit
+
+    @property
+    def verdict(self) -> str:
+        if self.limit is None:
+            return "reported (no load limit)"
+        if self.reported:
+            return f"reported (1-min load <= {self.limit:g} before it started)"
+        return (
+            f"NOT REPORTED: 1-min load {self.before[0]:.2f} > {self.limit:g} "
+            f"after waiting {self.waited:.0f} s"
+        )
+
+
+def quiet_start(
+    name: str,
+    limit: float | None,
+    max_wait: float,
+    log: Callable[[str], None],
+    poll: float = 10.0,
+) -> SectionLoad:
+    """Wait (at most ``max_wait`` seconds) until the 1-minute load average is at most
+    ``limit``; the section may run if :attr:`SectionLoad.reported`. ``limit`` None: no
+    wait (a smoke run: CI machines are busy), the load is only recorded."""
+    started = time.monotonic()
+    load = os.getloadavg()
+    if limit is not None and load[0] > limit:
+        log(f"{name}: 1-min load average {load[0]:.2f} > {limit:g}; waiting (at most "
+            f"{max_wait:.0f} s)")  # fmt: skip
+        while load[0] > limit and time.monotonic() - started < max_wait:
+            time.sleep(min(poll, max(0.0, max_wait - (time.monotonic() - started))))
+            load = os.getloadavg()
+    return SectionLoad(name, load, limit, waited=time.monotonic() - started)

@@ -23,6 +23,7 @@ NUMBER = re.compile(r"\d")
 
 SECTIONS = (
     "### Targets",
+    "### Load average",
     "### Start-up and memory",
     "### Data time",
     "### First paint",
@@ -93,7 +94,10 @@ def test_the_smoke_run_reports_every_figure(tmp_path: Path) -> None:
             _numbers(cells, 7)
             assert cells[-2] == "yes", f"hand-written SQL returned other rows: {cells}"
         for label in PAINT_ROWS:
-            _numbers(_row(report, "### First paint", label, engine), 3)
+            paint = _row(report, "### First paint", label, engine)
+            _numbers(paint, 11)  # the dashboard, its floor and the ratios
+        floor = f"first paint vs the bare three-DataTable floor, {engine}"
+        assert _row(report, "### Targets", floor)[-1] in ("met", "MISSED")
         sched = _row(report, "### Scheduling", engine)
         _numbers(sched, 11)
         assert sched[2] == "8" and sched[9] == "0" and sched[10] == "0", sched
@@ -101,8 +105,47 @@ def test_the_smoke_run_reports_every_figure(tmp_path: Path) -> None:
         _numbers(_row(report, "### Sign-in", "sign-ins per second", engine), 3)
     for label in ("argon2id hash", "argon2id verify"):
         _numbers(_row(report, "### Sign-in", label), 3)
+    # The smoke run waits for no quiet machine, but records the load around each section.
+    loads = _rows(report, "### Load average")[1:]
+    sections = ["start-up and memory"] + [
+        f"{name} ({engine})"
+        for name in ("data time", "first paint", "sign-in", "scheduling")
+        for engine in engines
+    ]
+    assert sorted(cells[0] for cells in loads) == sorted(sections)
+    for cells in loads:
+        _numbers(cells, 3)
+        assert cells[-1] == "reported (no load limit)", cells
     assert "per call: SQL" in report  # a statement profile was written
     assert "import (in this order)" in report  # and the start-up profile
+
+
+def test_a_section_started_on_a_busy_machine_is_not_reported(tmp_path: Path) -> None:
+    """The load-average rule (issue 14): a section whose 1-minute load average stays above
+    the limit is not run; the report names it NOT REPORTED, with the load, and shows no
+    figure for it, while a quiet section is reported. No wait: the limit cannot be met."""
+    from bench.report import Run, render
+    from bench.stats import SectionLoad, quiet_start
+
+    busy = quiet_start("first paint (sqlite)", -1.0, 0.0, lambda _line: None)
+    assert not busy.reported and busy.waited < 60
+    free = quiet_start("start-up and memory", None, 0.0, lambda _line: None)
+    assert free.reported
+    quiet = SectionLoad("data time (sqlite)", (0.4, 0.8, 1.0), 1.0, after=(0.9, 0.8, 1.0))
+    loud = SectionLoad("sign-in (sqlite)", (3.25, 2.0, 1.5), 1.0, waited=600.0)
+    run = Run(permits=5, seed=1, command="x", started="now", smoke=False, load_start=(0, 0, 0))
+    run.max_load, run.load_wait, run.loads = 1.0, 600.0, [quiet, loud]
+    report = render(run)
+    target = _row(report, "### Targets", "sign-in (sqlite)")
+    assert target[-1] == "NOT REPORTED" and "3.25" in target[2], target
+    assert _row(report, "### Load average", "data time (sqlite)")[-1].startswith("reported")
+    verdict = _row(report, "### Load average", "sign-in (sqlite)")[-1]
+    assert verdict == "NOT REPORTED: 1-min load 3.25 > 1 after waiting 600 s", verdict
+    assert "**Not reported: sign-in (sqlite)**" in report.split("### Sign-in", 1)[1]
+    assert _rows(report, "### Sign-in") == [
+        ["figure", "engine", "p50", "p95", "runs"],
+        ["figure", "engine", "per second", "sign-ins", "wall (s)"],
+    ]  # headers only: no figure
 
 
 FLOOD_SECTION = "## SSH sign-in with 20 idle sockets open"
