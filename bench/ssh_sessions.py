@@ -216,6 +216,7 @@ class Client(asyncssh.SSHClientSession[bytes]):
         self.stream = pyte.ByteStream(self.screen)
         self.changed = asyncio.Event()
         self.closed = False
+        self.emulate = True  # feed the screen (off while typing: only the echo is watched)
         self.last_data = time.monotonic()
         self.chan: asyncssh.SSHClientChannel[bytes] | None = None
         self._expect: bytes | None = None
@@ -226,13 +227,14 @@ class Client(asyncssh.SSHClientSession[bytes]):
         self.chan = chan
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        self.stream.feed(data)
-        self.last_data = time.monotonic()
-        self.changed.set()
-        if self._expect is not None:
+        if self._expect is not None:  # first: the screen emulator's time is not the echo's
             self._since += data
             if self._expect in self._since:
                 self._echoed.set()
+        if self.emulate:
+            self.stream.feed(data)
+        self.last_data = time.monotonic()
+        self.changed.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -322,13 +324,15 @@ async def type_keys(client: Client, args: argparse.Namespace, held: Held) -> Non
     client.write(SEARCH_KEY)
     await client.wait_for(lambda t: SEARCH_TITLE in t)
     await client.settle()
+    client.emulate = False
     for typed in range(1, args.keys + 1):
+        seconds = 0.0
         try:
             seconds = await client.echo(TYPED, (TYPED * typed).encode())
             held.echo.add(seconds)
         except TimeoutError:
             held.lost_keys += 1
-        await asyncio.sleep(max(args.interval - (held.echo.samples or [0])[-1], 0))
+        await asyncio.sleep(max(args.interval - seconds, 0))
 
 
 async def hold(args: argparse.Namespace, server: ServerProcess) -> Held:
