@@ -261,7 +261,8 @@ def _history_statement() -> Any:
         )
         .where(
             col(Inspection.permit_id) == _PERMIT_ID,
-            col(Inspection.status).in_((*OPEN, InspectionStatus.PASSED.value)),
+            # (plain comparisons: an IN list would be expanded again at every execution)
+            or_(*(col(Inspection.status) == st for st in (*OPEN, InspectionStatus.PASSED.value))),
         )
         .order_by(col(Inspection.id))
     )

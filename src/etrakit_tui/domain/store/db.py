@@ -253,7 +253,7 @@ class WriteGate:
                 _flock_polled(fd, deadline)
             else:
                 ticket = _take_ticket(fd)
-                if not _my_turn(fd, ticket, deadline):
+                if not _my_turn(fd, ticket, deadline, self.path):
                     raise DatabaseError("the database refused the change: database is locked")
             yield ticket
         finally:
@@ -314,11 +314,14 @@ def _take_ticket(fd: int) -> int:
         _lock(fd, fcntl.F_UNLCK, 0, _TICKETS, wait=False)
 
 
-def _my_turn(fd: int, ticket: int, deadline: float) -> bool:
+def _my_turn(fd: int, ticket: int, deadline: float, path: Path) -> bool:
     """Wait until no ticket below ``ticket`` is held; False if ``deadline`` passes first."""
     if ticket == 0 or _lock(fd, fcntl.F_RDLCK, _TICKETS, ticket, wait=False):
         return True  # nobody before us (a read lock on the bytes below conflicts with no one)
-    waiting = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)  # its own description
+    try:  # the same file in a description of its own (the path, should /proc be missing)
+        waiting = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        waiting = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     done = threading.Event()
     failed: list[OSError] = []
 
