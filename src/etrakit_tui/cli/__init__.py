@@ -6,7 +6,7 @@ runs through :func:`main`, which turns domain, configuration and usage errors in
 
 The package, one home each: this module runs the plain portal (no command) itself, without
 click, and hands every other command line to the root command group,
-:mod:`~etrakit_tui.cli.root` (:data:`COMMANDS` lists what is under it);
+:mod:`~etrakit_tui.cli.root` (its ``COMMANDS`` lists what is under it);
 :mod:`~etrakit_tui.cli.bootstrap` decides and opens the database and settings for every
 entry point; :mod:`~etrakit_tui.cli.portal` runs the portal; one module per command group
 (``accounts``, ``permits``, ``inspections``, ``audit``, ``notify``, ``data``, ``ssh``).
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from etrakit_tui.cli.bootstrap import PROG, CliError
+from etrakit_tui.cli.bootstrap import PROG, CliError, one_line, say
 from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -33,26 +33,6 @@ if TYPE_CHECKING:
 # pydantic (settings) and the services are imported inside the commands that use them; the
 # root group (click) is loaded for every other command line, and the command modules when
 # a command is looked up, so running the portal draws the sign-in screen without them.
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("etrakit_tui.cli.data", "db"),
-    ("etrakit_tui.cli.data", "demo_data"),
-    ("etrakit_tui.cli.inspections", "assign_inspections_cmd"),
-    ("etrakit_tui.cli.inspections", "inspection"),
-    ("etrakit_tui.cli.notify", "notify_cmd"),
-    ("etrakit_tui.cli.accounts", "company"),
-    ("etrakit_tui.cli.accounts", "staff"),
-    ("etrakit_tui.cli.permits", "permit"),
-    ("etrakit_tui.cli.permits", "review"),
-    ("etrakit_tui.cli.permits", "payment"),
-    ("etrakit_tui.cli.audit", "audit"),
-    ("etrakit_tui.cli.ssh", "serve_ssh"),
-    ("etrakit_tui.cli.ssh", "ssh_shell"),
-    ("etrakit_tui.cli.field", "field"),
-)
-"""The commands and command groups under the root, as ``(module, name)``: a new one is one
-line here (the root group, :mod:`etrakit_tui.cli.root`, imports them when a command is
-looked up or listed)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -120,16 +100,6 @@ def _path_accepted(path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- entry point
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def say(line: str) -> None:
-    """One line on stderr."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 class _NotLoaded(Exception):

@@ -10,6 +10,7 @@ nothing of the screens.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,17 @@ class CliError(Exception):
 
 def fail(message: str) -> NoReturn:
     raise CliError(message)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (an error is one line on stderr)."""
+    return " ".join(text.split())
+
+
+def say(line: str) -> None:
+    """One line on stderr."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def db_option(func: F) -> F:

@@ -3,8 +3,8 @@
 
 Loaded by :func:`etrakit_tui.cli.main` for every command line except the plain portal
 (``etrakit-tui``, ``--db``, ``--config``, ``--demo``), which it runs without click. The
-commands under the root are listed in :data:`etrakit_tui.cli.COMMANDS` and imported the
-first time one is looked up or listed.
+commands under the root are listed in :data:`COMMANDS` and imported the first time one is
+looked up or listed.
 """
 
 from __future__ import annotations
@@ -15,16 +15,36 @@ from pathlib import Path
 
 import click
 
-from etrakit_tui.cli import one_line, say
 from etrakit_tui.cli.bootstrap import (
     PROG,
     config_option,
     database_choice,
     db_option,
     fail,
+    one_line,
     remember_root_options,
+    say,
 )
 from etrakit_tui.cli.portal import run_demo, run_portal
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("etrakit_tui.cli.data", "db"),
+    ("etrakit_tui.cli.data", "demo_data"),
+    ("etrakit_tui.cli.inspections", "assign_inspections_cmd"),
+    ("etrakit_tui.cli.inspections", "inspection"),
+    ("etrakit_tui.cli.notify", "notify_cmd"),
+    ("etrakit_tui.cli.accounts", "company"),
+    ("etrakit_tui.cli.accounts", "staff"),
+    ("etrakit_tui.cli.permits", "permit"),
+    ("etrakit_tui.cli.permits", "review"),
+    ("etrakit_tui.cli.permits", "payment"),
+    ("etrakit_tui.cli.audit", "audit"),
+    ("etrakit_tui.cli.ssh", "serve_ssh"),
+    ("etrakit_tui.cli.ssh", "ssh_shell"),
+    ("etrakit_tui.cli.field", "field"),
+)
+"""The commands and command groups under the root, as ``(module, name)``: a new one is one
+line here (imported when a command is looked up or listed)."""
 
 
 class PortalGroup(click.Group):
@@ -37,8 +57,6 @@ class PortalGroup(click.Group):
         if self._commands_loaded:
             return
         self._commands_loaded = True
-        from etrakit_tui.cli import COMMANDS
-
         for module, name in COMMANDS:
             self.add_command(getattr(import_module(module), name))
 
