@@ -58,6 +58,7 @@ from etrakit_tui.domain.inspections.slots import places_left, slot_full, take_pl
 from etrakit_tui.domain.inspections.views import InspectionTypeOption, InspectionView
 from etrakit_tui.domain.permits.access import (
     MAX_NUMBER_LENGTH,
+    contact_exists,
     deny,
     normalise_number,
     permit_scoped,
@@ -202,8 +203,14 @@ _PERMIT_ID = bindparam("permit", type_=Integer)
 @functools.cache
 def _permit_statement(kind: ActorKind, *, by_id: bool) -> Any:
     """The permit (by number, or by id under the lock) with its site, whether a viewer of
-    ``kind`` (bound ``viewer``) may see its private parts, and the fees due."""
+    ``kind`` (bound ``viewer``) may see its private parts, and the fees due. A company's
+    right is the one contact row looked up (``private_scope``'s IN list of all its permits
+    costs ~0.7 ms for a company with 5,000)."""
     viewer = Actor(kind, cast(int, _VIEWER), "")
+    if kind is ActorKind.COMPANY:
+        allowed: Any = contact_exists(cast(int, _VIEWER))
+    else:
+        allowed = private_scope(viewer)
     query = sa_select(
         col(Permit.id),
         col(Permit.number),
@@ -214,7 +221,7 @@ def _permit_statement(kind: ActorKind, *, by_id: bool) -> Any:
         col(Permit.on_hold),
         col(Parcel.district),
         col(Parcel.address),
-        private_scope(viewer).label("allowed"),
+        allowed.label("allowed"),
         fees_due_expr().label("fees_due"),
     ).outerjoin(Parcel, col(Parcel.id) == col(Permit.parcel_id))
     if by_id:
