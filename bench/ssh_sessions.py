@@ -335,6 +335,15 @@ async def type_keys(client: Client, args: argparse.Namespace, held: Held) -> Non
         await asyncio.sleep(max(args.interval - seconds, 0))
 
 
+async def typist(client: Client, args: argparse.Namespace, held: Held) -> None:
+    """One session's turn at typing; a session that cannot is counted, the others go on."""
+    try:
+        await type_keys(client, args, held)
+    except (OSError, RuntimeError, asyncssh.Error) as exc:
+        lines = str(exc).splitlines()
+        held.failures.append(f"typing: {lines[0] if lines else type(exc).__name__}")
+
+
 async def hold(args: argparse.Namespace, server: ServerProcess) -> Held:
     held = Held(args.hold)
     sessions: list[tuple[asyncssh.SSHClientConnection, Client]] = []
@@ -364,7 +373,7 @@ async def hold(args: argparse.Namespace, server: ServerProcess) -> Held:
         log(f"held: {held.signed_in} signed in after {held.ramp_seconds:.0f}s {held.stopped}")
         for first in range(0, len(sessions), args.typists):
             wave = sessions[first : first + args.typists]
-            await asyncio.gather(*(type_keys(client, args, held) for _, client in wave))
+            await asyncio.gather(*(typist(client, args, held) for _, client in wave))
         held.memory = memory(server)
     finally:
         for conn, _ in sessions:
@@ -378,9 +387,14 @@ def run_hold(args: argparse.Namespace, work: Path) -> Held:
     limits += [str(args.hold), "--login-grace", "600"]
     server = serve(work, *limits)
     try:
-        return asyncio.run(hold(args, server))
+        held = asyncio.run(hold(args, server))
     finally:
         server.stop()
+    if held.failures:  # the server's log says what became of them
+        kept = Path(tempfile.gettempdir()) / f"etrakit-ssh-sessions-{os.getpid()}.log"
+        shutil.copyfile(server.log_path, kept)
+        held.failures.append(f"the server's log: {kept}")
+    return held
 
 
 # --------------------------------------------------------------------------- report
@@ -473,7 +487,9 @@ def render(
                 f" | {m.pss_per_session:.1f} MiB | {verdict(met)} |"
             )
         if held.failures:
-            parts.append(f"{len(held.failures)} session(s) failed, first: {held.failures[0]}")
+            failed = len(held.failures) - 1  # the last line names the kept log
+            shown = held.failures[: min(failed, 3)] + held.failures[-1:]
+            parts.append(f"{failed} failure(s): {'; '.join(shown)}")
         out += ["", "Held sessions (fork server): " + "; ".join(parts) + "."]
     if rows:
         out += ["", "| target | wanted | measured | verdict |", "| --- | --- | --- | --- |", *rows]
