@@ -99,3 +99,27 @@ def test_the_lock_file_is_shared_like_the_database_file(db: Database) -> None:
 
 def test_postgresql_has_no_gate(pg_db: Database) -> None:
     assert pg_db.gate is None
+
+
+def test_the_wal_is_checkpointed_after_the_gate_and_stays_bounded(db: Database) -> None:
+    """Writes leave SQLite's automatic checkpoint (which would run inside COMMIT, holding the
+    gate) to the writer after it lets go: the WAL file still stays near the checkpoint size
+    (1000 pages) however many changes are written."""
+    path = sqlite_file(db.engine)
+    assert path is not None
+    wal = path.with_name(path.name + "-wal")
+    for n in range(2500):  # ~2.5 pages each: ~6,000 pages written in all
+        with db.write() as s:
+            audit.record(s, SYSTEM, "gate.test", at=db.now(), target=str(n), detail="x" * 1500)
+    assert wal.stat().st_size < 8 * 1024 * 1024  # unbounded, it would be ~25 MiB
+    assert _events(db) >= 2500
+
+
+def test_other_transactions_keep_synchronous_full(db: Database) -> None:
+    """A write flushes the WAL itself after the gate (``synchronous=NORMAL`` inside it); any
+    other transaction on the same connection (a migration, a read) is back to FULL."""
+    with db.write() as s:
+        audit.record(s, SYSTEM, "gate.test", at=db.now(), target="mode")
+        assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with db.engine.connect() as conn, conn.begin():
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
