@@ -1,8 +1,9 @@
 """One portal session's TUI process: ``python -m etrakit_tui.ssh.child --session MARKER``.
 
-Started by ``serve-ssh`` on a fresh pseudo-terminal (new session) and by ``ssh-shell`` under
-OpenSSH. Its environment was built by :func:`etrakit_tui.ssh.shell.child_environment`: the
-database comes from ``ETRAKIT_DATABASE_URL``. It takes its terminal as controlling terminal
+Run by ``serve-ssh`` in a process forked by its fork server (:mod:`etrakit_tui.ssh.zygote`)
+on a fresh pseudo-terminal (new session), and exec'd by ``ssh-shell`` under OpenSSH. Its
+environment was built by :func:`etrakit_tui.ssh.shell.child_environment`: the database comes
+from ``ETRAKIT_DATABASE_URL``. It takes its terminal as controlling terminal
 (so window-size changes reach it as SIGWINCH and a hang-up ends it), refuses to run without
 a terminal, and reports any error as one line — plain: this terminal is the visitor's, so
 no host, URL or driver text reaches it. What failed goes to the portal's log (the service's
