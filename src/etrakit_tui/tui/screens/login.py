@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from etrakit_tui.domain.errors import EtrakitError, ValidationFailed
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
-from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.styles import load_screen_styles
 from etrakit_tui.tui.widgets.form_field import FormFooter, SafeInput
 from etrakit_tui.tui.widgets.plain_button import PlainButton
@@ -38,6 +36,16 @@ DEMO_SIGN_INS = Path(__file__).resolve().parents[2] / "democity" / "data" / "dem
 module loads the whole data layer, twice the memory of the sign-in screen)."""
 
 
+def __getattr__(name: str) -> Any:
+    """The sign-in screen's popups, by their old address (they live in
+    :mod:`~etrakit_tui.tui.screens.login_help`, imported when first shown)."""
+    if name in ("ForgotPasswordScreen", "PrivacyNoteScreen", "SetPasswordScreen"):
+        from etrakit_tui.tui.screens import login_help
+
+        return getattr(login_help, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def demo_sign_ins() -> list[tuple[str, str, str]]:
     """``(who, name, secret)`` of each demo sign-in, from :data:`DEMO_SIGN_INS`."""
     found: list[tuple[str, str, str]] = []
@@ -46,143 +54,6 @@ def demo_sign_ins() -> list[tuple[str, str, str]]:
             who, name, secret = line.split("\t")
             found.append((who, name, secret))
     return found
-
-
-class ForgotPasswordScreen(PortalModal[None]):
-    """How to get a new PIN (contractors: the jurisdiction's email and phone) or a new
-    password (staff and inspectors: the division's administrator)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "dismiss", "Close", id="forgot.close", tooltip="Back to sign-in"),
-    ]
-
-    def __init__(self, staff: bool = False) -> None:
-        super().__init__()
-        self.staff = staff
-
-    def compose(self) -> ComposeResult:
-        j = self.app.database.jurisdiction  # type: ignore[attr-defined]
-        if self.staff:
-            text = (
-                "Passwords are not sent by email. Staff and inspectors: ask the "
-                f"{j.division}'s administrator to reset your password."
-            )
-        else:
-            text = (
-                f"Passwords are not sent by email. Ask the {j.division} for a new PIN:\n"
-                f"  email  {j.email}\n  phone  {j.phone}\n"
-                "Sign in with the new PIN and you will be asked to choose a new password."
-            )
-        with Vertical(id="forgot", classes="dialog"):
-            yield Static("Forgot your password?", classes="title")
-            yield Static(inert(text, multiline=True))
-            yield Button("Close", id="close", variant="primary")
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss()
-
-
-class PrivacyNoteScreen(PortalModal[None]):
-    """The guide's privacy note and who may sign in, in full (one line of it is on the
-    sign-in screen)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "dismiss", "Close", id="privacy.close", tooltip="Back to sign-in"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        j = self.app.database.jurisdiction  # type: ignore[attr-defined]
-        with Vertical(id="privacy-note", classes="dialog"):
-            yield Static("Privacy note and disclaimer", classes="title")
-            yield Static(
-                inert(
-                    f"Your privacy is important to the {j.name}. We ask for the minimum amount "
-                    "of information required to establish an account. Email information will "
-                    f"be used for city purposes only. Please contact us at {j.phone} with any "
-                    "questions. Accounts with invalid contact information may be disabled.\n\n"
-                    "Contractor Login is restricted to contractors with a valid license "
-                    "through the California State License Board. Contractors must register "
-                    f"with the {j.division} in person to obtain a log-in. For your first "
-                    f"log-in you need a PIN issued by the {j.name}: email {j.email} to "
-                    "request it.",
-                    multiline=True,
-                )
-            )
-            yield Button("Close", id="close", variant="primary")
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss()
-
-
-class SetPasswordScreen(PortalModal[bool]):
-    """First sign-in with a PIN: choose a password (the PIN is consumed when it is saved)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="setpw.cancel", tooltip="Back to sign-in"),
-    ]
-
-    def __init__(self, company: str, pin: str) -> None:
-        super().__init__()
-        self.company = company
-        self.pin = pin
-
-    def compose(self) -> ComposeResult:
-        from etrakit_tui.domain.accounts.passwords import policy_for
-
-        policy = policy_for(self.app.database.jurisdiction)  # type: ignore[attr-defined]
-        with Vertical(id="set-password", classes="dialog"):
-            yield Static("Choose your password", classes="title")
-            yield Static(inert(f"Company: {self.company}"))
-            yield Static(inert(f"Password rule: {policy.describe()}"), id="policy")
-            yield Label("* Password:")
-            yield SafeInput(password=True, id="password", max_length=128)
-            yield Static("", id="password-error", classes="error")
-            yield Label("* Confirm password:")
-            yield SafeInput(password=True, id="confirm", max_length=128)
-            yield Static("", id="confirm-error", classes="error")
-            yield Button("Save password", id="save", variant="primary")
-
-    @on(Input.Submitted, "#password")
-    def _next(self) -> None:
-        self.query_one("#confirm", Input).focus()
-
-    @on(Input.Submitted, "#confirm")
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
-        self.query_one("#password-error", Static).update("")
-        self.query_one("#confirm-error", Static).update("")
-        self._set_password(
-            self.query_one("#password", Input).value, self.query_one("#confirm", Input).value
-        )
-
-    def _set_password(self, password: str, confirm: str) -> None:
-        app: Any = self.app
-        company, pin = self.company, self.pin
-
-        def save() -> None:
-            from etrakit_tui.domain.accounts import auth
-
-            auth.set_initial_password(app.database, company, pin, password, confirm)
-
-        def refused(exc: EtrakitError) -> None:
-            if isinstance(exc, ValidationFailed):
-                self._show_errors(exc.errors)
-            else:
-                self._show_errors({"password": app.message_for(exc)})
-
-        run_service(
-            self, save, on_done=lambda _: self.dismiss(True), on_error=refused, group="set-password"
-        )
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            target = "#confirm-error" if name == "confirm" else "#password-error"
-            self.query_one(target, Static).update(inert(message))
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class CompanyPicker(OptionList):
@@ -491,6 +362,8 @@ class LoginScreen(Screen[Any]):
                 else:
                     self.query_one("#secret", Input).focus()
 
+            from etrakit_tui.tui.screens.login_help import SetPasswordScreen
+
             self.app.push_screen(SetPasswordScreen(result.display_name, secret), after_pin)
             return
         self._enter(result)
@@ -506,9 +379,13 @@ class LoginScreen(Screen[Any]):
 
     def action_forgot(self) -> None:
         staff = self.staff_mode
+        from etrakit_tui.tui.screens.login_help import ForgotPasswordScreen
+
         self._when_ready(lambda: self.app.push_screen(ForgotPasswordScreen(staff)))
 
     def action_privacy(self) -> None:
+        from etrakit_tui.tui.screens.login_help import PrivacyNoteScreen
+
         self._when_ready(lambda: self.app.push_screen(PrivacyNoteScreen()))
 
     def _when_ready(self, then: Callable[[], object]) -> None:
