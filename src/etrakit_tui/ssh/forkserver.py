@@ -111,7 +111,8 @@ class ForkServer:
 
     async def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [sys.executable, "-m", ZYGOTE_MODULE, "--service", self.marker]
+        # -P: its working directory (/) is not put on the module path
+        argv = [sys.executable, "-P", "-m", ZYGOTE_MODULE, "--service", self.marker]
         argv += ["--fd", str(theirs.fileno()), "--dialect", self.dialect]
         if self.demo:
             argv.append("--demo")
