@@ -246,11 +246,14 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "inspection assign": ["1", "jdoe"],
     "audit list": [],
     "serve-ssh": ["--port", "0"],
+    "field checkout": ["--username", "jdoe"],
 }
 # Commands that add data: they create the default file on first use, as the portal does.
 ADDS_DATA = {"demo-data", "company add", "staff add", "permit create", "serve-ssh"}
 # Commands that take --db but never open the database in this process.
 NOT_OPENED = {"db upgrade": "creates it (see above)", "ssh-shell": "the portal it starts does"}
+# Commands that open the database only after reading their own file (tested with theirs).
+OPENED_AFTER_ITS_FILE = {"field sync": "the field file first: tests/e2e/test_field_cli.py"}
 
 
 def _commands_with(option: str) -> set[str]:
@@ -273,7 +276,9 @@ def _commands_with(option: str) -> set[str]:
 
 
 def test_the_table_names_every_command_with_a_database() -> None:
-    assert _commands_with("--db") == set(COMMAND_ARGS) | set(NOT_OPENED)
+    assert _commands_with("--db") == set(COMMAND_ARGS) | set(NOT_OPENED) | set(
+        OPENED_AFTER_ITS_FILE
+    )
 
 
 def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -332,7 +337,9 @@ def test_each_command_takes_its_database_from_root_db_or_the_environment(
         )
 
 
-@pytest.mark.parametrize("command", sorted(COMMAND_ARGS | {k: [] for k in NOT_OPENED}))
+@pytest.mark.parametrize(
+    "command", sorted(COMMAND_ARGS | {k: [] for k in (*NOT_OPENED, *OPENED_AFTER_ITS_FILE)})
+)
 def test_a_database_given_twice_is_refused(
     command: str, homes: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -363,9 +370,11 @@ def _options_of(command: str) -> set[str]:
     return {opt for p in found.params for opt in p.opts}
 
 
-def test_assign_inspections_and_the_ssh_commands_take_config() -> None:
+def test_the_commands_that_apply_the_jurisdictions_rules_take_config() -> None:
     assert _commands_with("--config") == {
         "assign-inspections",
+        "field checkout",
+        "field sync",
         "payment import",
         "serve-ssh",
         "ssh-shell",

@@ -125,8 +125,8 @@ def field(
         return
     from etrakit_tui.domain.field import open_field
 
+    choice = _choice(ctx, db_url, config_path)  # a --db given twice is refused first
     path = _resolve(ctx, field_file)
-    choice = _choice(ctx, db_url, config_path)
     jurisdiction = _jurisdiction(choice)
     open_field(path, jurisdiction=jurisdiction).close()  # a bad file: one line, nothing drawn
     from etrakit_tui.tui.field_app import run_field
@@ -233,8 +233,8 @@ def field_sync(
     from etrakit_tui.domain.errors import DatabaseUnavailable
     from etrakit_tui.domain.field import field_status, open_field, sync
 
+    choice = _choice(ctx, db_url, config_path)  # a --db given twice is refused first
     path = _resolve(ctx, field_file)
-    choice = _choice(ctx, db_url, config_path)
     session = open_field(path, jurisdiction=_jurisdiction(choice))
     try:
         try:
