@@ -36,6 +36,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.ssh_flood
+	$(BIN)/python -m bench.ssh_sessions
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
