@@ -165,8 +165,8 @@ def _permit_scope(kind: ActorKind, postgres: bool) -> ColumnElement[bool]:
     plan does not depend on the viewer. Written as ``IN (subquery)``, the plan of the first
     ~10 calls on a connection (a new portal session's) is made for the viewer's statistics,
     and for the biggest company (5,000 permits of 10^6) it scans every permit: 150-500 ms a
-    dashboard instead of ~20, before the prepared statement settles on a nested loop (also
-    ~30% slower than this index scan)."""
+    dashboard instead of ~20, before the prepared statement settles on a nested loop (then
+    about as fast as this index scan, up to ~25% slower in some side-by-side runs)."""
     if kind is ActorKind.COMPANY and postgres:
         own = sa_select(col(PermitContact.permit_id)).where(
             col(PermitContact.company_id) == _VIEWER
