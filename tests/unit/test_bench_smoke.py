@@ -35,6 +35,7 @@ START_ROWS = ("etrakit-tui (sqlite)", "bare Textual app")
 DATA_ROWS = (
     "dashboard, first page of 3 lists: typical company",
     "dashboard, first page of 3 lists: biggest company",
+    "dashboard, a new connection's first: biggest company",
     "permit detail, all tabs",
     "reviews sorted by due date",
     "search: number prefix",
