@@ -59,6 +59,10 @@ from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 WRITE_OPTION = "etrakit_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_CONNECT_TIMEOUT_S = 10
+"""How long a PostgreSQL connection may take to open unless the URL says
+(``?connect_timeout=N``): a server whose network silently drops packets is reported as
+unreachable after this, not after the operating system's TCP retries (about 2 minutes)."""
 WAL_CHECKPOINT_FRAMES = 1000  # SQLite's own automatic checkpoint size
 
 
@@ -404,7 +408,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", functools.partial(_sqlite_on_begin, deferred=deferred))
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        timeout = (
+            {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        )
+        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
     backend = parsed.get_backend_name()
     raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
