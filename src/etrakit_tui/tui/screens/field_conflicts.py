@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Static
 from etrakit_tui.domain.field.views import FieldConflictView
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
-from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.safe import add_fixed_columns, column_cells, inert
 from etrakit_tui.tui.screens.base import PortalScreen
 
 if TYPE_CHECKING:
@@ -45,12 +45,7 @@ def conflict_cells(view: FieldConflictView, zone: tzinfo, *, staff: bool = False
     ]
     if staff:
         values.insert(4, view.inspector_name or view.username)
-    cells = []
-    for value, (_, width) in zip(values, STAFF_COLUMNS if staff else COLUMNS, strict=True):
-        cell = inert_text(value)
-        cell.truncate(width, overflow="ellipsis")
-        cells.append(cell)
-    return cells
+    return column_cells(values, (width for _, width in (STAFF_COLUMNS if staff else COLUMNS)))
 
 
 def conflict_words(view: FieldConflictView, *, staff: bool = False) -> str:
@@ -65,12 +60,6 @@ def conflict_words(view: FieldConflictView, *, staff: bool = False) -> str:
         f"{view.status} — {comments}\n"
         f"At the city the inspection is {view.status_now or 'unknown'}."
     )
-
-
-def add_columns(table: DataTable[Text], columns: tuple[tuple[str, int], ...]) -> None:
-    last = len(columns) - 1
-    for index, (label, width) in enumerate(columns):
-        table.add_column(Text(label), width=width + (index != last))
 
 
 class FieldConflictsScreen(PortalScreen, inherit_bindings=False):
@@ -108,7 +97,7 @@ class FieldConflictsScreen(PortalScreen, inherit_bindings=False):
             table: DataTable[Text] = DataTable(
                 id="conflicts-table", cursor_type="row", cell_padding=0
             )
-            add_columns(table, COLUMNS)
+            add_fixed_columns(table, COLUMNS)
             yield table
             yield Static("", id="conflicts-detail")
         yield from self.compose_footer()

@@ -23,7 +23,7 @@ from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.inspections.calendar import format_date
 from etrakit_tui.domain.permits import reviews
 from etrakit_tui.domain.permits.views import ReviewNotes, ReviewRow, ReviewSort
-from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.safe import column_cells, inert
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.workers import run_service
 
@@ -61,12 +61,9 @@ def review_cells(row: ReviewRow) -> list[Text]:
         format_date(row.completed_on),
         str(row.cycle),
     )
-    cells = []
-    for value, (_, _, width) in zip(values, COLUMNS, strict=True):
-        cell = inert_text(value)
-        cell.truncate(width, overflow="ellipsis")
+    cells = column_cells(values, (width for _, _, width in COLUMNS))
+    for cell in cells:
         cell.append(" ")  # the gap between columns (the table has no cell padding)
-        cells.append(cell)
     return cells
 
 

@@ -36,7 +36,7 @@ from etrakit_tui.domain.inspections.calendar import parse_day
 from etrakit_tui.domain.inspections.views import RouteStop
 from etrakit_tui.tui import theme
 from etrakit_tui.tui.navigation import NAV_BINDINGS
-from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.safe import add_fixed_columns, column_cells, inert
 from etrakit_tui.tui.screens.base import PortalScreen
 
 if TYPE_CHECKING:
@@ -63,12 +63,7 @@ def stop_cells(stop: RouteStop) -> list[Text]:
         stop.contact_phone,
         stop.status,
     )
-    cells = []
-    for value, (_, width) in zip(values, COLUMNS, strict=True):
-        cell = inert_text(value)
-        cell.truncate(width, overflow="ellipsis")
-        cells.append(cell)
-    return cells
+    return column_cells(values, (width for _, width in COLUMNS))
 
 
 def stop_summary(stop: RouteStop) -> str:
@@ -185,9 +180,7 @@ class RouteScreen(PortalScreen, inherit_bindings=False):
                     )
             yield Static("Loading...", id="route-count")
             table = RouteTable(id="route-table", cursor_type="row", cell_padding=0)
-            last = len(COLUMNS) - 1
-            for index, (label, width) in enumerate(COLUMNS):
-                table.add_column(Text(label), width=width + (index != last))
+            add_fixed_columns(table, COLUMNS)
             yield table
             yield Static("", id="route-stop")
             yield Static("", id="route-message")

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from etrakit_tui.domain.accounts import admin
 from etrakit_tui.domain.accounts.views import CompanySummary, IssuedPin
 from etrakit_tui.domain.inspections import calendar
-from etrakit_tui.tui.safe import inert, inert_text
+from etrakit_tui.tui.safe import column_cells, inert
 from etrakit_tui.tui.screens.modal import PortalModal
 from etrakit_tui.tui.screens.staff_common import DESK_BINDINGS, DeskScreen, ask
 from etrakit_tui.tui.widgets.form_field import FormField, text_input
@@ -236,15 +236,8 @@ class CompaniesScreen(DeskScreen):
         row = table.cursor_row
         table.clear()
         for c in rows:
-            cells = [
-                inert_text(c.name),
-                inert_text(c.license_no),
-                inert_text(c.city),
-                inert_text(account_words(c)),
-            ]
-            for cell, (_, width) in zip(cells, COLUMNS, strict=True):
-                cell.truncate(width, overflow="ellipsis")
-            table.add_row(*cells)
+            values = (c.name, c.license_no, c.city, account_words(c))
+            table.add_row(*column_cells(values, (width for _, width in COLUMNS)))
         if rows:
             table.move_cursor(row=min(max(row, 0), len(rows) - 1))
         more = f" (first {LIST_LIMIT})" if len(rows) >= LIST_LIMIT else ""

@@ -16,10 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from etrakit_tui.domain.field.views import FieldConflictView
-from etrakit_tui.tui.safe import inert
+from etrakit_tui.tui.safe import add_fixed_columns, inert
 from etrakit_tui.tui.screens.field_conflicts import (
     STAFF_COLUMNS,
-    add_columns,
     conflict_cells,
     conflict_words,
 )
@@ -49,7 +48,7 @@ class FieldConflictsDeskScreen(DeskScreen, inherit_bindings=False):
             table: DataTable[Text] = DataTable(
                 id="field-conflicts", cursor_type="row", cell_padding=0
             )
-            add_columns(table, STAFF_COLUMNS)
+            add_fixed_columns(table, STAFF_COLUMNS)
             yield table
             yield Static("", id="field-conflicts-detail")
         yield from self.compose_footer()
