@@ -42,7 +42,7 @@ from etrakit_tui.domain.errors import EtrakitError
 from etrakit_tui.domain.field.views import CheckoutInfo
 from etrakit_tui.domain.inspections.calendar import format_day, local_today
 from etrakit_tui.domain.store.db import Clock, Database, make_engine
-from etrakit_tui.domain.store.models import UTCDateTime
+from etrakit_tui.domain.store.models import UTCDateTime, metadata
 from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 FIELD_METADATA = MetaData()
@@ -84,6 +84,11 @@ RECORD_ORDER: tuple[ColumnElement[Any], ...] = (
     literal_column("field_result.rowid"),
 )
 """Results in the order they were recorded (the laptop clock, then the insertion order)."""
+
+_INSPECTION = metadata.tables["inspection"]
+_PERMIT = metadata.tables["permit"]
+_PARCEL = metadata.tables["parcel"]
+_ITYPE = metadata.tables["inspection_type"]
 
 UNUSABLE_HASH = "!"
 """What a copied account's password hash is in the field file: no hash of any kind."""
@@ -206,3 +211,16 @@ def too_old_message(info: CheckoutInfo) -> str:
 def make_field_engine(path: Path) -> Engine:
     """An engine on a new field file (created 0600 by :func:`make_engine`'s hook)."""
     return make_engine(f"sqlite:///{path}")
+
+
+def with_inspection_place(query: Any, inspection_id: ColumnElement[Any]) -> Any:
+    """``query`` (a select over a table of results: the laptop's or the city's) with the
+    inspection's permit number, address and type name (``number``, ``address``,
+    ``type_name``; None when the inspection is not there), outer-joined on ``inspection_id``."""
+    return (
+        query.add_columns(_PERMIT.c.number, _PARCEL.c.address, _ITYPE.c.name.label("type_name"))
+        .outerjoin(_INSPECTION, _INSPECTION.c.id == inspection_id)
+        .outerjoin(_PERMIT, _PERMIT.c.id == _INSPECTION.c.permit_id)
+        .outerjoin(_PARCEL, _PARCEL.c.id == _PERMIT.c.parcel_id)
+        .outerjoin(_ITYPE, _ITYPE.c.id == _INSPECTION.c.inspection_type_id)
+    )

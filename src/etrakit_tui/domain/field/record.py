@@ -24,6 +24,7 @@ from etrakit_tui.domain.field.fieldfile import (
     read_info,
     too_old,
     too_old_message,
+    with_inspection_place,
 )
 from etrakit_tui.domain.field.views import (
     FieldConflictView,
@@ -38,9 +39,6 @@ from etrakit_tui.domain.store.models import InspectionStatus, metadata
 from etrakit_tui.domain.validation import clean_text
 
 INSPECTION = metadata.tables["inspection"]
-PERMIT = metadata.tables["permit"]
-PARCEL = metadata.tables["parcel"]
-ITYPE = metadata.tables["inspection_type"]
 
 
 def record_offline(
@@ -95,18 +93,7 @@ def record_offline(
 
 
 def _results_query() -> Any:
-    return (
-        select(
-            FIELD_RESULT,
-            PERMIT.c.number,
-            PARCEL.c.address,
-            ITYPE.c.name.label("type_name"),
-        )
-        .outerjoin(INSPECTION, INSPECTION.c.id == FIELD_RESULT.c.inspection_id)
-        .outerjoin(PERMIT, PERMIT.c.id == INSPECTION.c.permit_id)
-        .outerjoin(PARCEL, PARCEL.c.id == PERMIT.c.parcel_id)
-        .outerjoin(ITYPE, ITYPE.c.id == INSPECTION.c.inspection_type_id)
-    )
+    return with_inspection_place(select(FIELD_RESULT), FIELD_RESULT.c.inspection_id)
 
 
 def _view(r: Any) -> FieldResultView:

@@ -26,7 +26,7 @@ from etrakit_tui.domain import audit
 from etrakit_tui.domain.accounts.actors import Actor, ActorKind
 from etrakit_tui.domain.audit import require_staff
 from etrakit_tui.domain.errors import EtrakitError
-from etrakit_tui.domain.field.fieldfile import DAYS_VALID, FieldFileError
+from etrakit_tui.domain.field.fieldfile import DAYS_VALID, FieldFileError, with_inspection_place
 from etrakit_tui.domain.field.views import ConflictReason, FieldConflictView
 from etrakit_tui.domain.inspections.calendar import format_day, format_moment, local_today
 from etrakit_tui.domain.inspections.results import _apply_result
@@ -43,9 +43,6 @@ SUBMISSION: Table = metadata.tables["field_submission"]
 CHECKOUT: Table = metadata.tables["field_checkout"]
 STAFF: Table = metadata.tables["staff_user"]
 INSPECTION: Table = metadata.tables["inspection"]
-PERMIT: Table = metadata.tables["permit"]
-PARCEL: Table = metadata.tables["parcel"]
-ITYPE: Table = metadata.tables["inspection_type"]
 AUDIT: Table = metadata.tables["audit_event"]
 
 
@@ -285,19 +282,12 @@ def field_conflicts(city: Database, actor: Actor, *, limit: int = 200) -> list[F
     """Results sent from the field that the city did not apply, newest first (staff only)."""
     require_staff(city, actor, "field conflict", "field conflicts", "list field conflicts")
     query = (
-        select(
-            SUBMISSION,
-            STAFF.c.username,
-            STAFF.c.full_name,
-            PERMIT.c.number,
-            PARCEL.c.address,
-            ITYPE.c.name.label("type_name"),
+        with_inspection_place(
+            select(SUBMISSION, STAFF.c.username, STAFF.c.full_name).join(
+                STAFF, STAFF.c.id == SUBMISSION.c.inspector_id
+            ),
+            SUBMISSION.c.inspection_id,
         )
-        .join(STAFF, STAFF.c.id == SUBMISSION.c.inspector_id)
-        .outerjoin(INSPECTION, INSPECTION.c.id == SUBMISSION.c.inspection_id)
-        .outerjoin(PERMIT, PERMIT.c.id == INSPECTION.c.permit_id)
-        .outerjoin(PARCEL, PARCEL.c.id == PERMIT.c.parcel_id)
-        .outerjoin(ITYPE, ITYPE.c.id == INSPECTION.c.inspection_type_id)
         .where(SUBMISSION.c.outcome == SubmissionOutcome.CONFLICT.value)
         .order_by(SUBMISSION.c.received_at.desc(), SUBMISSION.c.id.desc())
         .limit(max(1, min(limit, 1000)))
