@@ -71,6 +71,8 @@ class ScheduleResult:
     """Seconds from call to answer, every request."""
     gate_waits: list[float] = field(default_factory=list)
     """Seconds each write waited for the SQLite write gate (none on PostgreSQL)."""
+    gate_holds: list[float] = field(default_factory=list)
+    """Seconds each write held the SQLite write gate (none on PostgreSQL)."""
 
     @property
     def rps(self) -> float:
@@ -85,6 +87,9 @@ class ScheduleResult:
 
     def gate_wait(self, q: float) -> float | None:
         return percentile(self.gate_waits, q) if self.gate_waits else None
+
+    def gate_hold(self, q: float) -> float | None:
+        return percentile(self.gate_holds, q) if self.gate_holds else None
 
     @property
     def booked_ps(self) -> float:
@@ -134,13 +139,18 @@ class _TimedGate:
     def __init__(self, gate: WriteGate) -> None:
         self.gate = gate
         self.waits: list[float] = []
+        self.holds: list[float] = []
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         called = time.perf_counter()
         with self.gate.hold():
-            self.waits.append(time.perf_counter() - called)
-            yield
+            held = time.perf_counter()
+            self.waits.append(held - called)
+            try:
+                yield
+            finally:
+                self.holds.append(time.perf_counter() - held)
 
 
 def _worker(
@@ -174,7 +184,8 @@ def _worker(
     ended = time.monotonic()
     db.dispose()
     waits = timed.waits if timed is not None else []
-    results.put((booked, refused, errors, started, ended, latencies, waits))
+    holds = timed.holds if timed is not None else []
+    results.put((booked, refused, errors, started, ended, latencies, waits, holds))
 
 
 def _overbooked(db: Database) -> tuple[int, int]:
@@ -258,6 +269,7 @@ def run_scheduling(
         write_floor_ms=floor,
         latencies=[t for o in outcomes for t in o[5]],
         gate_waits=[t for o in outcomes for t in o[6]],
+        gate_holds=[t for o in outcomes for t in o[7]],
     )
 
 

@@ -63,6 +63,15 @@ def pg_server() -> Iterator[PgServer]:
     server.stop()
 
 
+@pytest.fixture
+def own_pg(pg_server: PgServer) -> Iterator[PgServer]:
+    """A PostgreSQL server of the test's own, to stop and start again (``halt``,
+    ``launch``) without touching the session's (whose binaries it uses)."""
+    server = PgServer(pg_server.bindir).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_server: PgServer) -> str:
     """A database migrated to head, used as the template of each test's database."""

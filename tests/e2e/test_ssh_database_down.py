@@ -6,7 +6,6 @@ the next key works."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -16,7 +15,7 @@ from etrakit_tui.democity.demo import build_demo
 from etrakit_tui.domain.errors import UNAVAILABLE_MESSAGE
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.schema import upgrade
-from tests.support.pgserver import PgServer, find_bindir
+from tests.support.pgserver import PgServer
 from tests.support.sshkit import (
     ServerProcess,
     Terminal,
@@ -30,17 +29,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("s
 SECRET = "s3cr3t-Pw-XYZ"
 SIGN_IN = "Contractor Login"
 COMPANY, PASSWORD = "ACME ELECTRIC INC", "acmedemo22"
-
-
-@pytest.fixture
-def own_pg() -> Iterator[PgServer]:
-    """A PostgreSQL server of this test's own (it is stopped and started again)."""
-    bindir = find_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
-    server = PgServer(bindir).start()
-    yield server
-    server.stop()
 
 
 def city_on(pg: PgServer) -> str:

@@ -11,7 +11,6 @@ Thursday 11/19, when the demo's FINAL inspection of the plan check is due."""
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from etrakit_tui.tui.widgets.footer import PortalFooter
 from tests.conftest import DEFAULT_NOW
 from tests.support.injection import SHORT_CORPUS, assert_inert_output, shown_form
 from tests.support.inspection_scene import hemet
-from tests.support.pgserver import PgServer, find_bindir
+from tests.support.pgserver import PgServer
 from tests.tui.conftest import open_demo_copy, sign_in, type_text, until
 from tests.tui.forms_support import flat, on_screen, text_of
 from tests.tui.test_inspector import (
@@ -54,17 +53,6 @@ ADMIN = ("admin", "staffdesk2026")
 
 def thursday_clock() -> FixedClock:
     return FixedClock(hemet(2026, 11, 19, 7, 30))
-
-
-@pytest.fixture
-def own_pg() -> Iterator[PgServer]:
-    """A PostgreSQL server of this test's own (it is stopped and started again)."""
-    bindir = find_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
-    server = PgServer(bindir).start()
-    yield server
-    server.stop()
 
 
 def demo_city_on(pg: PgServer) -> str:

@@ -7,16 +7,20 @@ slot), :class:`ValidationFailed` (the contact block, every bad field at once) or
 ``NotFound`` (a permit or inspection the actor may not act on); it is audited in its own
 small transaction after the change has rolled back.
 
-A request holds the write lock (the SQLite gate and ``BEGIN IMMEDIATE``) only for what must
-be atomic. Before it, in a read transaction: the permit and the caller's right to it, the
-contact block, every rule for every item, and room in each slot. Under it
+On SQLite, where writers take turns for the whole database (``Database.one_writer``), a
+request holds the write lock (the gate and ``BEGIN IMMEDIATE``) only for what must be atomic.
+Before it, in a read transaction: the permit and the caller's right to it, the contact
+block, every rule for every item, and room in each slot. Under it
 (:meth:`Database.write_conn`): the permit's state and its open and passed inspections read
-again (the permit row locked first on PostgreSQL) and, should anything the rules read have
-changed meanwhile, the rules run again on what is there now; then each place is taken with
-the conditional slot UPDATE, and the request, its inspections and the audit line are
-inserted. Every statement is Core, built once. The catalog (inspection types and their
-prerequisites) only grows, at set-up (``catalog.ensure_catalog``), so it is read before the
-lock only.
+again and, should anything the rules read have changed meanwhile, the rules run again on
+what is there now; then each place is taken with the conditional slot UPDATE, and the
+request, its inspections and the audit line are inserted. On PostgreSQL writers wait only
+on the rows they lock, so the same reads and checks run once, in the write transaction,
+after the permit row is locked (``FOR UPDATE``, a statement of its own). The catalog
+(inspection types and their prerequisites) only grows, at set-up
+(``catalog.ensure_catalog``).
+
+Every statement is Core, built once, and run on the driver (:class:`store.direct.Direct`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from typing import Any, NamedTuple, Protocol, cast
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    CursorResult,
     Integer,
     String,
     and_,
@@ -67,7 +70,8 @@ from etrakit_tui.domain.permits.access import (
 from etrakit_tui.domain.permits.catalog import has_inspection_types_expr
 from etrakit_tui.domain.permits.fees import fees_due_expr, format_cents
 from etrakit_tui.domain.store.db import Database
-from etrakit_tui.domain.store.locks import lock_permit_row
+from etrakit_tui.domain.store.direct import Direct, Runner
+from etrakit_tui.domain.store.locks import lock_permit_number, lock_permit_row
 from etrakit_tui.domain.store.models import (
     AuditEvent,
     Inspection,
@@ -277,8 +281,13 @@ def _history_statement() -> Any:
 
 @functools.cache
 def _inserts() -> tuple[Any, Any, Any]:
-    """The request, one inspection, the audit line (values bound at execution)."""
-    return insert(InspectionRequest), insert(Inspection), insert(AuditEvent)
+    """The request and one inspection (each giving its id), the audit line (values bound
+    at execution)."""
+    return (
+        insert(InspectionRequest).returning(col(InspectionRequest.id)),
+        insert(Inspection).returning(col(Inspection.id)),
+        insert(AuditEvent),
+    )
 
 
 def _viewer(actor: Actor) -> tuple[ActorKind, dict[str, Any]]:
@@ -301,20 +310,27 @@ def _permit_row(row: Any) -> _PermitRow:
     return _PermitRow._make((*row[:9], bool(row[9]), int(row[10])))
 
 
-def _permit_to_request(conn: Connection, actor: Actor, number: str) -> _PermitRow:
+def _permit_to_request(
+    conn: Runner, actor: Actor, number: str, *, lock: bool = False
+) -> _PermitRow:
     """The permit ``number`` if ``actor`` may request on it; ``NotFound("permit")`` for a
-    missing one and an :class:`AccessDenied` (the same message) for a refused one."""
+    missing one and an :class:`AccessDenied` (the same message) for a refused one. With
+    ``lock``, its row is locked first for the caller's write (PostgreSQL), by a statement
+    of its own: the read after it sees what the lock's last holder committed (a locking
+    read's subqueries would see the data as it was when the read started waiting)."""
     wanted = normalise_number(number)
     if not wanted or len(wanted) > MAX_NUMBER_LENGTH:
         raise NotFound("permit")
     kind, params = _viewer(actor)
+    if lock:
+        lock_permit_number(conn, wanted)
     row = conn.execute(_permit_statement(kind, by_id=False), {**params, "number": wanted}).first()
     if row is None:
         raise NotFound("permit")
     return _allowed(actor, _permit_row(row))
 
 
-def _catalog(conn: Connection, permit_type: str) -> _Catalog:
+def _catalog(conn: Runner, permit_type: str) -> _Catalog:
     types: dict[int, _TypeRow] = {}
     requires: dict[int, tuple[int, ...]] = {}
     names: dict[int, str] = {}
@@ -329,7 +345,7 @@ def _catalog(conn: Connection, permit_type: str) -> _Catalog:
     return _Catalog(tuple(types.values()), requires, names)
 
 
-def _history(conn: Connection, permit_id: int) -> _History:
+def _history(conn: Runner, permit_id: int) -> _History:
     rows = conn.execute(_history_statement(), {"permit": permit_id})
     return tuple((t, st, d, p) for t, st, d, p in rows)
 
@@ -360,14 +376,14 @@ def _facts(permit: _PermitRow, catalog: _Catalog, history: _History, today: date
     return _Facts(permit, today, catalog, history, passed, open_)
 
 
-def _read_facts(conn: Connection, permit: _PermitRow, today: date) -> _Facts:
+def _read_facts(conn: Runner, permit: _PermitRow, today: date) -> _Facts:
     return _facts(permit, _catalog(conn, permit.permit_type), _history(conn, permit.id), today)
 
 
-def _facts_now(conn: Connection, actor: Actor, before: _Facts) -> _Facts:
+def _facts_now(conn: Runner, actor: Actor, before: _Facts) -> _Facts:
     """Under the write lock: the permit's state and history read again (its row locked
-    first on PostgreSQL). ``before`` itself if nothing the rules read has changed; else the
-    facts as they are now (the caller runs the rules again)."""
+    first on PostgreSQL). ``before`` itself if nothing the rules
+    read has changed; else the facts as they are now (the caller runs the rules again)."""
     lock_permit_row(conn, before.permit.id)
     kind, params = _viewer(actor)
     params["permit"] = before.permit.id
@@ -418,7 +434,8 @@ def _type_reasons(f: _Facts) -> list[tuple[_TypeRow, str | None]]:
     return [(t, blocker or _type_refusal(f, t)) for t in f.types]
 
 
-def _facts_for(db: Database, actor: Actor, conn: Connection, permit_number: str) -> _Facts:
+def _facts_for(db: Database, actor: Actor, conn: Runner, permit_number: str) -> _Facts:
+    conn = Direct(conn) if isinstance(conn, Connection) else conn
     permit = _permit_to_request(conn, actor, permit_number)
     return _read_facts(conn, permit, local_today(db.jurisdiction, db.now()))
 
@@ -555,7 +572,7 @@ def check_request_item(
             raise slot_full(conn, db, district, day, period)
 
 
-def _check_room(conn: Connection, db: Database, district: str, ordered: _Plan) -> None:
+def _check_room(conn: Runner, db: Database, district: str, ordered: _Plan) -> None:
     """:class:`SlotFull` for the first slot (in date order) without room for its items."""
     wanted = Counter((day, period) for _, day, period in ordered)
     for (day, period), count in wanted.items():
@@ -578,18 +595,29 @@ def request_inspections(
     type must pass the type rules; each place is taken from its district's slot.
     """
     now = db.now()
+    today = local_today(db.jurisdiction, now)
     target = normalise_number(permit_number)[:120]
     with audited_refusals(db, actor, "inspection_requested", target):
-        with db.read_conn() as conn:  # everything that can be checked without the lock
-            permit = _permit_to_request(conn, actor, permit_number)
-            clean = _clean_contact(contact)
-            before = _read_facts(conn, permit, local_today(db.jurisdiction, now))
-            district, plan = _checked(db, before, items)
-            _check_room(conn, db, district, _by_date(plan))
-        with db.write_conn() as conn:
-            f = _facts_now(conn, actor, before)
-            if f is not before:  # changed meanwhile: the rules again, on what is there now
+        before: _Facts | None = None
+        if db.one_writer:  # everything that can be checked before queueing for the lock
+            with db.read_conn() as c:
+                conn = Direct(c)
+                permit = _permit_to_request(conn, actor, permit_number)
+                clean = _clean_contact(contact)
+                before = _read_facts(conn, permit, today)
+                district, plan = _checked(db, before, items)
+                _check_room(conn, db, district, _by_date(plan))
+        with db.write_conn() as c:
+            conn = Direct(c)
+            if before is None:  # writers wait only on the rows they lock: check under it
+                permit = _permit_to_request(conn, actor, permit_number, lock=True)
+                clean = _clean_contact(contact)
+                f = _read_facts(conn, permit, today)
                 district, plan = _checked(db, f, items)
+            else:
+                f = _facts_now(conn, actor, before)
+                if f is not before:  # changed meanwhile: the rules again, on what is there now
+                    district, plan = _checked(db, f, items)
             ordered = _by_date(plan)
             places = [take_place(conn, db, district, day, period) for _, day, period in ordered]
             ids = _insert(conn, actor, f.permit, clean, ordered, places, now)
@@ -608,7 +636,7 @@ def request_inspections(
 
 
 def _insert(
-    conn: Connection,
+    conn: Runner,
     actor: Actor,
     permit: _PermitRow,
     clean: ContactInfo,
@@ -645,10 +673,9 @@ def _insert(
     return ids
 
 
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+def _new_id(result: Any) -> int:
+    """The id the INSERT ... RETURNING gave."""
+    return int(result.scalar())
 
 
 def _view(

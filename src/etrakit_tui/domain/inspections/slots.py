@@ -24,10 +24,12 @@ from sqlmodel import Session, col
 from etrakit_tui.domain.errors import SlotFull
 from etrakit_tui.domain.inspections.calendar import format_day, requestable_slots
 from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.direct import Direct, Runner
 from etrakit_tui.domain.store.models import InspectionSlot, Period
 
-Source = Connection | Session
-"""Where a statement runs: a Core connection or a session, in the caller's transaction."""
+Source = Connection | Session | Direct
+"""Where a statement runs: a Core connection (straight on the driver or not) or a session,
+in the caller's transaction."""
 
 
 class _Statements(NamedTuple):
@@ -80,7 +82,7 @@ def _create(dialect: str) -> Any:
     return sqlite.insert(InspectionSlot).values(values).on_conflict_do_nothing(index_elements=keys)
 
 
-def _conn(source: Source) -> Connection:
+def _conn(source: Source) -> Runner:
     """The connection to run on; a session's pending changes go first (as its autoflush)."""
     if isinstance(source, Session):
         source.flush()

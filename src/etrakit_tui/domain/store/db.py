@@ -50,7 +50,13 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
@@ -58,6 +64,9 @@ from etrakit_tui.domain.errors import DatabaseError, DatabaseUnavailable
 from etrakit_tui.settings import DEFAULT_JURISDICTION, Jurisdiction
 
 WRITE_OPTION = "etrakit_write"
+READ_OPTION = "etrakit_read"
+"""A :class:`Database` read: it commits nothing, so it leaves the connection's flush mode
+as the last transaction set it (no ``PRAGMA`` for it)."""
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PG_CONNECT_TIMEOUT_S = 10
 """How long a PostgreSQL connection may take to open unless the URL says
@@ -119,21 +128,26 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 
 
 def _sqlite_on_begin(conn: Connection, *, deferred: bool) -> None:
-    write = bool(conn.get_execution_options().get(WRITE_OPTION))
-    _flush_mode(conn, deferred=write and deferred)
+    options = conn.get_execution_options()
+    write = bool(options.get(WRITE_OPTION))
+    if not options.get(READ_OPTION):
+        _flush_mode(conn, deferred=write and deferred)
     statement = "BEGIN IMMEDIATE" if write else "BEGIN"
     # SQLite's busy handler waits out ordinary lock holders, but a few WAL states (another
     # connection recovering or checkpointing the WAL) return SQLITE_BUSY at once. Nothing has
     # been read or written yet, so starting again is always safe.
+    # Sent on the driver: this runs inside the write gate, on every write.
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     delay = 0.005
     while True:
         try:
-            conn.exec_driver_sql(statement)
+            driver.execute(statement)
             return
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
-                raise
+        except sqlite3.Error as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
 
@@ -411,7 +425,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         timeout = (
             {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
         )
-        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
+        engine = create_engine(url, echo=echo, connect_args=timeout)
+        event.listen(engine, "connect", _note_idle)
+        event.listen(engine, "checkin", _note_idle)
+        event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+        return engine
     backend = parsed.get_backend_name()
     raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
@@ -422,6 +440,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 # exceptions (08...), and the server shutting down or starting up.
 # A connection refused at its start (bad password: 28..., no such database: 3D000) is one too.
 _PG_GONE_STATES = ("08", "57P01", "57P02", "57P03", "28", "3D000")
+
+
+PG_PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle this long is pinged before use (a restarted server,
+or a network that dropped it meanwhile: the pool opens a new one). One used more recently
+is not: the ping is a round trip, and a request checks out a connection twice. Should the
+server restart within that second, the next statement fails as the server does when it
+stops under a request (:class:`DatabaseUnavailable`, the pool emptied), and the one after
+works."""
+
+
+def _note_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(
+    dialect: Any, dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any
+) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections idle :data:`PG_PING_AFTER_IDLE_S`:
+    a dead one is discarded and another opened (the pool's :class:`DisconnectionError`)."""
+    if time.monotonic() - record.info.get("idle_since", 0.0) < PG_PING_AFTER_IDLE_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        if dialect.is_disconnect(exc, dbapi_connection, None):
+            raise DisconnectionError(str(exc)) from exc
+        raise
 
 
 def is_connection_failure(exc: BaseException) -> bool:
@@ -523,6 +569,7 @@ class Database:
     jurisdiction: Jurisdiction = DEFAULT_JURISDICTION
     clock: Clock = field(default_factory=SystemClock)
     gate: WriteGate | None = field(init=False, default=None)
+    _options: dict[str, tuple[Engine, Engine]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         path = sqlite_file(self.engine)
@@ -545,6 +592,14 @@ class Database:
     def now(self) -> datetime:
         return self.clock.now()
 
+    @functools.cached_property
+    def one_writer(self) -> bool:
+        """Whether writers take turns for the whole database (SQLite: the gate and
+        ``BEGIN IMMEDIATE``), so a change should read and check what it can before it
+        queues; on PostgreSQL writers wait only on the rows they lock, and a change reads
+        under its row locks in one transaction."""
+        return self.engine.dialect.name == "sqlite"
+
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         """A connection failure inside becomes :class:`DatabaseUnavailable` (its cause kept
@@ -562,7 +617,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         with (
             self._reachable(),
-            Session(self.engine, expire_on_commit=False) as session,
+            Session(self._reader, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session
@@ -576,7 +631,7 @@ class Database:
         Not a ``ROLLBACK`` every time: psycopg drops its prepared statements on each one,
         and PostgreSQL then never reaches the generic plan of a repeated read (the biggest
         company's dashboard: ~350 ms instead of ~65)."""
-        with self._reachable(), self.engine.connect() as conn, conn.begin():
+        with self._reachable(), self._reader.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -598,16 +653,30 @@ class Database:
         with (
             self._durable(),
             self._refusals(),
+            self._writer.connect() as conn,  # the pool's checkout and return: not gated
             self._gated(),
-            self._writer.connect() as conn,
             conn.begin(),
         ):
             yield conn
 
-    @functools.cached_property
+    @property
+    def _reader(self) -> Engine:
+        """The engine whose transactions only read (see :data:`READ_OPTION`)."""
+        return self._engine_with(READ_OPTION)
+
+    @property
     def _writer(self) -> Engine:
         """The engine whose transactions start as writes (``BEGIN IMMEDIATE`` on SQLite)."""
-        return self.engine.execution_options(**{WRITE_OPTION: True})
+        return self._engine_with(WRITE_OPTION)
+
+    def _engine_with(self, option: str) -> Engine:
+        """:attr:`engine` with ``option`` set, made once per engine (the engine may be
+        replaced: a test takes the server away so)."""
+        made = self._options.get(option)
+        if made is None or made[0] is not self.engine:
+            made = (self.engine, self.engine.execution_options(**{option: True}))
+            self._options[option] = made
+        return made[1]
 
     @contextmanager
     def _durable(self) -> Iterator[None]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam
+from sqlalchemy import Integer, String, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from etrakit_tui.domain.store.direct import Runner
 from etrakit_tui.domain.store.models import Inspection, PaymentOrder, Permit
 
 
@@ -35,17 +36,24 @@ def lock_order(s: Session, order_id: int) -> PaymentOrder:
 
 
 @functools.cache
-def _permit_row_lock() -> Any:
-    return (
-        sa_select(col(Permit.id))
-        .where(col(Permit.id) == bindparam("id", type_=Integer))
-        .with_for_update()
+def _permit_row_lock(*, by_number: bool) -> Any:
+    key = (
+        col(Permit.number) == bindparam("number", type_=String)
+        if by_number
+        else col(Permit.id) == bindparam("id", type_=Integer)
     )
+    return sa_select(col(Permit.id)).where(key).with_for_update()
 
 
-def lock_permit_row(conn: Connection, permit_id: int) -> None:
+def lock_permit_row(conn: Runner, permit_id: int) -> None:
     """:func:`lock_permit` on a Core connection, reading nothing: the statements after it
     see what the transactions that held the row committed. Nothing to do on SQLite, whose
     write transactions are exclusive."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_permit_row_lock(), {"id": permit_id})
+        conn.execute(_permit_row_lock(by_number=False), {"id": permit_id})
+
+
+def lock_permit_number(conn: Runner, number: str) -> None:
+    """:func:`lock_permit_row` for the permit numbered ``number`` (none: nothing locked)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_permit_row_lock(by_number=True), {"number": number})
