@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from etrakit_tui.domain.accounts import auth
@@ -196,3 +198,37 @@ async def test_an_unreachable_database_is_one_plain_sentence_at_the_search_field
             database.engine = working
             down.dispose()
         assert app.is_running
+
+
+async def test_a_long_entry_scrolls_with_the_cursor_and_keys_lay_nothing_out_again(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed past the field's width, the field shows the end being typed; Home brings the
+    start back. Each key repaints the field only: the screen is not laid out again (that
+    was half of what a keystroke cost over SSH)."""
+    app = make_demo_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, *CITY)
+        await open_menu(pilot, "f3", "SearchScreen")
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[object] = []
+        lay_out = screen._refresh_layout  # Textual's: the whole screen arranged again
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            lay_out(*args, **kwargs)
+
+        monkeypatch.setattr(screen, "_refresh_layout", counted)
+        width = screen.query_one("#query").size.width
+        typed = "".join(str(i % 10) for i in range(width + 14)) + "XYZ"
+        for key in typed:
+            await pilot.press(key)
+        await pilot.pause()
+        shown = flat(pilot).split("Search:")[1].split("Search By:")[0].strip()
+        assert shown.endswith("XYZ") and not shown.startswith(typed[:10])
+        assert layouts == []
+        await pilot.press("home")
+        await pilot.pause()
+        shown = flat(pilot).split("Search:")[1].split("Search By:")[0].strip()
+        assert shown == typed[: len(shown)] and len(shown) >= width - 1

@@ -27,7 +27,9 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
@@ -53,6 +55,12 @@ class SafeInput(Input):
     terminal before any save could refuse it. Here such text is never entered: the bell
     rings and :class:`SafeInput.Refused` tells the field why (so does text over
     ``max_length``, which ``Input`` refuses silently)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True)
+    """``Widget.virtual_size`` without its layout refresh. ``Input`` sets its virtual width
+    to the text's at every key, and a layout refresh lays the whole screen out again: about
+    half of what a keystroke cost (each echo over SSH waits for it). A one-line input has
+    no scroll bars to lay out; its scrolling reads the size itself."""
 
     class Refused(Message):
         """Text was not entered: ``reason`` is ``"control"`` or ``"length"``."""
