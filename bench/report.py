@@ -425,13 +425,14 @@ def _scheduling(run: Run) -> list[str]:
         "Concurrent `request_inspections`, one permit each, slots round-robin over a 90-day "
         "window. `one commit` is the median of the cheapest durable write transaction. "
         "Latency: call to answer, each request; gate wait: each write's wait for the SQLite "
-        "write gate (PostgreSQL has none). Milliseconds.",
+        "write gate, gate hold: how long it held it (PostgreSQL has none). Milliseconds.",
         "",
         "| engine | processes | attempts | booked | refused | wall (s) | requests/s "
         "| booked/s | slots in use | overbooked slots | errors | one commit (ms) "
-        "| latency p50 | latency p99 | gate wait p50 | gate wait p99 |",
+        "| latency p50 | latency p99 | gate wait p50 | gate wait p99 | gate hold p50 "
+        "| gate hold p99 |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in run.schedules:
         out.append(
@@ -439,7 +440,7 @@ def _scheduling(run: Run) -> list[str]:
             f"| {s.wall:.2f} | {s.rps:.0f} | {s.booked_ps:.0f} | {s.slots_used} "
             f"| {s.overbooked} | {len(_errors(s))} | {s.write_floor_ms:.2f} "
             f"| {_ms(s.latency(50))} | {_ms(s.latency(99))} | {_ms(s.gate_wait(50))} "
-            f"| {_ms(s.gate_wait(99))} |"
+            f"| {_ms(s.gate_wait(99))} | {_ms(s.gate_hold(50))} | {_ms(s.gate_hold(99))} |"
         )
     for s in run.schedules:
         for line in s.errors[:5]:

@@ -7,14 +7,17 @@ a round trip), so its next statement fails with the portal's one line, and the o
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
 
 from etrakit_tui.domain.errors import DatabaseUnavailable
 from etrakit_tui.domain.store import db as store_db
 from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.direct import Direct
 from tests.support.pgserver import PgServer
 
 pytestmark = pytest.mark.postgres
+
+FORTY_TWO = select(literal(41) + 1)
 
 
 def _answer(database: Database) -> int:
@@ -52,5 +55,22 @@ def test_a_connection_just_used_fails_once_then_the_next_works(
         with pytest.raises(DatabaseUnavailable):
             _answer(database)
         assert _answer(database) == 42
+    finally:
+        database.dispose()
+
+
+def test_a_statement_run_on_the_driver_fails_as_the_connection_would(
+    own_pg: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same, for a built-once statement run straight on the driver (``Direct``): the
+    server gone is the portal's one line, and the connection is not reused."""
+    monkeypatch.setattr(store_db, "PG_PING_AFTER_IDLE_S", 3600.0)
+    database = Database.open(own_pg.url("postgres"))
+    try:
+        _restarted(own_pg, database)
+        with pytest.raises(DatabaseUnavailable), database.read_conn() as conn:
+            Direct(conn).execute(FORTY_TWO)
+        with database.read_conn() as conn:
+            assert Direct(conn).execute(FORTY_TWO).scalar() == 42
     finally:
         database.dispose()

@@ -67,6 +67,9 @@ class Rows:
 
 _CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Prepared | None]] = {}
 _CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 512
+"""More prepared statements than the services build once: a caller building a statement at
+each call (a mistake: it would only be slow) starts the cache afresh rather than grow it."""
 
 
 def _prepare(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> _Prepared | None:
@@ -106,6 +109,8 @@ def prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
     if found is None or found[0] is not statement:
         with _CACHE_LOCK:
             found = (statement, _prepare(statement, dialect, keys))
+            if len(_CACHE) >= _CACHE_MAX:
+                _CACHE.clear()
             _CACHE[key] = found
     return found[1]
 
