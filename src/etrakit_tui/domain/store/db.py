@@ -35,13 +35,14 @@ import errno
 import fcntl
 import functools
 import os
+import queue
 import re
 import sqlite3
 import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -340,25 +341,84 @@ def _my_turn(fd: int, ticket: int, deadline: float, path: Path) -> bool:
         waiting = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         waiting = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    done = threading.Event()
-    failed: list[OSError] = []
 
     def wait() -> None:
         try:
             _lock(waiting, fcntl.F_RDLCK, _TICKETS + ticket - 1, 1, wait=True)  # predecessor
             _lock(waiting, fcntl.F_RDLCK, _TICKETS, ticket, wait=True)  # and all before it
-        except OSError as exc:
-            failed.append(exc)
         finally:
             os.close(waiting)
-            done.set()
 
-    threading.Thread(target=wait, name="write gate", daemon=True).start()
+    done, failed = _waiters().run(wait)
     if not done.wait(max(deadline - time.monotonic(), 0)):
         return False
     if failed:
         raise failed[0]
     return True
+
+
+class _Waiters:
+    """Threads that wait for the gate's locks (a blocking lock cannot time out, so the
+    writer waits for its thread instead), kept for the next wait: starting a thread for
+    each wait cost ~140 us of CPU, and its end ran just as the gate was handed on. There
+    are as many as writers of the process have waited at once. Daemon threads: one left
+    waiting by a writer that gave up does not hold up the process's exit."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Callable[[], None], threading.Event, list[OSError]]]
+        self.jobs = queue.SimpleQueue()
+        self.idle = 0
+        self.lock = threading.Lock()
+
+    def run(self, job: Callable[[], None]) -> tuple[threading.Event, list[OSError]]:
+        """``job`` on a waiting thread: set once it has run; the OSError it raised, if any."""
+        done, failed = threading.Event(), list[OSError]()
+        with self.lock:
+            start = self.idle == 0  # else an idle thread takes it
+            if not start:
+                self.idle -= 1
+        self.jobs.put((job, done, failed))
+        if start:
+            threading.Thread(target=self._work, name="write gate", daemon=True).start()
+        return done, failed
+
+    def _work(self) -> None:
+        while True:
+            job, done, failed = self.jobs.get()
+            try:
+                job()
+            except OSError as exc:
+                failed.append(exc)
+            finally:
+                done.set()
+            with self.lock:
+                self.idle += 1
+
+
+_WAITERS: _Waiters | None = None
+_WAITERS_LOCK = threading.Lock()
+
+
+def _waiters() -> _Waiters:
+    """This process's :class:`_Waiters`."""
+    global _WAITERS
+    found = _WAITERS
+    if found is None:
+        with _WAITERS_LOCK:
+            found = _WAITERS
+            if found is None:
+                found = _WAITERS = _Waiters()
+    return found
+
+
+def _forget_waiters() -> None:
+    """In a forked child: its own threads, made when needed (threads do not follow a
+    fork, and the parent's lock may have been held as it forked)."""
+    global _WAITERS, _WAITERS_LOCK
+    _WAITERS, _WAITERS_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_waiters)
 
 
 def _flock_polled(fd: int, deadline: float) -> None:
