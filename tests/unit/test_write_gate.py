@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -101,10 +102,9 @@ def test_postgresql_has_no_gate(pg_db: Database) -> None:
     assert pg_db.gate is None
 
 
-def test_the_wal_is_checkpointed_after_the_gate_and_stays_bounded(db: Database) -> None:
-    """Writes leave SQLite's automatic checkpoint (which would run inside COMMIT, holding the
-    gate) to the writer after it lets go: the WAL file still stays near the checkpoint size
-    (1000 pages) however many changes are written."""
+def test_the_wal_stays_bounded(db: Database) -> None:
+    """The WAL flush is made after the gate, SQLite's automatic checkpoint as usual: the WAL
+    file stays near the checkpoint size (1000 pages) however many changes are written."""
     path = sqlite_file(db.engine)
     assert path is not None
     wal = path.with_name(path.name + "-wal")
@@ -117,9 +117,43 @@ def test_the_wal_is_checkpointed_after_the_gate_and_stays_bounded(db: Database) 
 
 def test_other_transactions_keep_synchronous_full(db: Database) -> None:
     """A write flushes the WAL itself after the gate (``synchronous=NORMAL`` inside it); any
-    other transaction on the same connection (a migration, a read) is back to FULL."""
+    other transaction on the same connection (a migration...) is back to FULL."""
     with db.write() as s:
         audit.record(s, SYSTEM, "gate.test", at=db.now(), target="mode")
         assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with db.engine.connect() as conn, conn.begin():
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def _posix_locks(pid: int, path: Path) -> list[str]:
+    """The POSIX byte-range locks ``pid`` holds on ``path`` (``/proc/locks``): kind and
+    range."""
+    inode = path.stat().st_ino
+    held = []
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        owner, kind = fields[4], fields[1]
+        if kind == "POSIX" and owner == str(pid) and int(fields[5].split(":")[2]) == inode:
+            held.append(" ".join((fields[3], *fields[6:8])))
+    return sorted(held)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux's /proc/locks")
+def test_a_write_leaves_sqlites_locks_in_place(db: Database) -> None:
+    """SQLite keeps a read lock on its WAL index (``-shm``) while a connection is open: it
+    tells a process opening the database that others use the index, so it must not rebuild
+    it. A process that opens and closes the file itself loses that lock (POSIX locks belong
+    to the process); the portal once did, after each write, and a session reading the index
+    while another process rebuilt it crashed (SIGBUS). After writes, the locks are all
+    still held."""
+    path = sqlite_file(db.engine)
+    assert path is not None
+    index = path.with_name(path.name + "-shm")
+    with db.read_conn() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM audit_event").all()
+    held = {file: _posix_locks(os.getpid(), file) for file in (index, path)}
+    assert held[index]  # SQLite's lock on the index, while its connection is open
+    for n in range(3):
+        with db.write() as s:
+            audit.record(s, SYSTEM, "gate.test", at=db.now(), target=f"locks {n}")
+    assert {file: _posix_locks(os.getpid(), file) for file in (index, path)} == held

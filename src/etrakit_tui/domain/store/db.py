@@ -21,10 +21,13 @@ writers waiting on the disk at once share a flush (group commit), each transacti
 succeeding or failing on its own. Every other transaction (migrations...) keeps FULL. A
 crash before the flush loses only commits not yet acknowledged, and WAL recovery never
 keeps a commit without the ones before it. Another connection may read a commit a few
-milliseconds before it is flushed. Likewise SQLite's automatic checkpoint (copying the
-WAL into the database file, two flushes) would run inside COMMIT, holding the gate; a
-:class:`Database` write checkpoints after handing the gate on instead, once the WAL holds
-:data:`WAL_CHECKPOINT_FRAMES` frames not yet copied.
+milliseconds before it is flushed. SQLite's automatic checkpoint (copying the WAL into the
+database file, every 1,000 pages) runs in COMMIT as usual, holding the gate. Deciding it
+after the gate would mean reading the WAL index (``-shm``), and a process that opens and
+closes a file SQLite has open drops every POSIX lock SQLite holds on it: a portal process
+once lost its lock on the index so, another process then took itself for the index's only
+user and rebuilt it, and a session reading it crashed (SIGBUS). Nothing here opens the
+database file or its index; only the ``-wal`` file, on which SQLite holds no lock.
 
 PostgreSQL goes through psycopg 3 with the same code.
 """
@@ -39,7 +42,6 @@ import queue
 import re
 import sqlite3
 import struct
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -73,7 +75,6 @@ PG_CONNECT_TIMEOUT_S = 10
 """How long a PostgreSQL connection may take to open unless the URL says
 (``?connect_timeout=N``): a server whose network silently drops packets is reported as
 unreachable after this, not after the operating system's TCP retries (about 2 minutes)."""
-WAL_CHECKPOINT_FRAMES = 1000  # SQLite's own automatic checkpoint size
 
 
 class Clock(Protocol):
@@ -153,21 +154,17 @@ def _sqlite_on_begin(conn: Connection, *, deferred: bool) -> None:
         delay = min(delay * 2, 0.1)
 
 
-_FLUSH_MODES = {
-    False: ("PRAGMA synchronous = FULL", f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_FRAMES}"),
-    True: ("PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0"),
-}
+_FLUSH_MODES = {False: "PRAGMA synchronous = FULL", True: "PRAGMA synchronous = NORMAL"}
 
 
 def _flush_mode(conn: Connection, *, deferred: bool) -> None:
-    """A :class:`Database` write (``deferred``) leaves the WAL flush and the checkpoint to
-    :meth:`Database._durable`, after the gate; any other transaction has SQLite do them in
+    """A :class:`Database` write (``deferred``) leaves the WAL flush to
+    :meth:`Database._durable`, after the gate; any other transaction has SQLite do it in
     COMMIT (how a connection starts)."""
     if conn.info.get("deferred_flush", False) is not deferred:
         raw = conn.connection.driver_connection
         assert raw is not None
-        for pragma in _FLUSH_MODES[deferred]:
-            raw.execute(pragma)
+        raw.execute(_FLUSH_MODES[deferred])
         conn.info["deferred_flush"] = deferred
 
 
@@ -178,24 +175,6 @@ def wal_file(engine: Engine) -> Path | None:
     if path is None or engine.url.query.get("uri"):
         return None
     return path.with_name(path.name + "-wal")
-
-
-def _wal_frames_to_copy(wal: Path) -> int:
-    """Frames in the WAL not yet copied into the database file: ``mxFrame - nBackfill``
-    of the WAL index (``-shm``: bytes 16 and 96, native byte order; the documented format,
-    https://www.sqlite.org/walformat.html). 0 without one."""
-    try:
-        shm = wal.with_name(wal.name.removesuffix("-wal") + "-shm")
-        fd = os.open(shm, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return 0
-    try:
-        frames, copied = os.pread(fd, 4, 16), os.pread(fd, 4, 96)
-    finally:
-        os.close(fd)
-    if len(frames) < 4 or len(copied) < 4:
-        return 0
-    return int.from_bytes(frames, sys.byteorder) - int.from_bytes(copied, sys.byteorder)
 
 
 def flush_wal(wal: Path) -> None:
@@ -740,23 +719,10 @@ class Database:
 
     @contextmanager
     def _durable(self) -> Iterator[None]:
-        """After a write has committed and handed the gate on: its WAL frames flushed, and
-        the WAL checkpointed if it has grown (PASSIVE: waits for no one; another writer's
-        checkpoint running, or a failed one, is left to a later write)."""
+        """After a write has committed and handed the gate on: its WAL frames flushed."""
         yield
-        if self._wal is None:
-            return
-        flush_wal(self._wal)
-        if _wal_frames_to_copy(self._wal) >= WAL_CHECKPOINT_FRAMES:
-            raw = self.engine.raw_connection()
-            try:
-                driver = raw.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
-                pass
-            finally:
-                raw.close()
+        if self._wal is not None:
+            flush_wal(self._wal)
 
     @functools.cached_property
     def _wal(self) -> Path | None:
