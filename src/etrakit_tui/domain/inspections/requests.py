@@ -71,7 +71,7 @@ from etrakit_tui.domain.permits.catalog import has_inspection_types_expr
 from etrakit_tui.domain.permits.fees import fees_due_expr, format_cents
 from etrakit_tui.domain.store.db import Database
 from etrakit_tui.domain.store.direct import Direct, Runner
-from etrakit_tui.domain.store.locks import lock_permit_number, lock_permit_row
+from etrakit_tui.domain.store.locks import lock_permit_number
 from etrakit_tui.domain.store.models import (
     AuditEvent,
     Inspection,
@@ -381,10 +381,9 @@ def _read_facts(conn: Runner, permit: _PermitRow, today: date) -> _Facts:
 
 
 def _facts_now(conn: Runner, actor: Actor, before: _Facts) -> _Facts:
-    """Under the write lock: the permit's state and history read again (its row locked
-    first on PostgreSQL). ``before`` itself if nothing the rules
-    read has changed; else the facts as they are now (the caller runs the rules again)."""
-    lock_permit_row(conn, before.permit.id)
+    """Under the SQLite write lock (``Database.one_writer``): the permit's state and history
+    read again. ``before`` itself if nothing the rules read has changed; else the facts as
+    they are now (the caller runs the rules again)."""
     kind, params = _viewer(actor)
     params["permit"] = before.permit.id
     row = conn.execute(_permit_statement(kind, by_id=True), params).first()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam
+from sqlalchemy import String, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -36,24 +36,14 @@ def lock_order(s: Session, order_id: int) -> PaymentOrder:
 
 
 @functools.cache
-def _permit_row_lock(*, by_number: bool) -> Any:
-    key = (
-        col(Permit.number) == bindparam("number", type_=String)
-        if by_number
-        else col(Permit.id) == bindparam("id", type_=Integer)
-    )
-    return sa_select(col(Permit.id)).where(key).with_for_update()
-
-
-def lock_permit_row(conn: Runner, permit_id: int) -> None:
-    """:func:`lock_permit` on a Core connection, reading nothing: the statements after it
-    see what the transactions that held the row committed. Nothing to do on SQLite, whose
-    write transactions are exclusive."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_permit_row_lock(by_number=False), {"id": permit_id})
+def _permit_number_lock() -> Any:
+    number = bindparam("number", type_=String)
+    return sa_select(col(Permit.id)).where(col(Permit.number) == number).with_for_update()
 
 
 def lock_permit_number(conn: Runner, number: str) -> None:
-    """:func:`lock_permit_row` for the permit numbered ``number`` (none: nothing locked)."""
+    """:func:`lock_permit` on a Core connection, by number, reading nothing: the statements
+    after it see what the transactions that held the row committed (none such: nothing
+    locked). Nothing to do on SQLite, whose write transactions are exclusive."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_permit_row_lock(by_number=True), {"number": number})
+        conn.execute(_permit_number_lock(), {"number": number})
