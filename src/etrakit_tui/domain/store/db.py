@@ -631,7 +631,7 @@ class Database:
     def now(self) -> datetime:
         return self.clock.now()
 
-    @functools.cached_property
+    @property
     def one_writer(self) -> bool:
         """Whether writers take turns for the whole database (SQLite: the gate and
         ``BEGIN IMMEDIATE``), so a change should read and check what it can before it
