@@ -16,9 +16,9 @@ from etrakit_tui.domain.field import open_field, record_offline
 from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.domain.store.models import InspectionStatus
 from etrakit_tui.tui.field_app import make_field_app
-from tests.tui.conftest import open_demo_copy, until
+from tests.tui.conftest import until
 from tests.tui.forms_support import flat
-from tests.tui.test_field import THURSDAY, check_out, thursday_clock
+from tests.tui.test_field import THURSDAY, checked_out, thursday_clock
 from tests.tui.test_inspector import COMMENTS, PLAN_CHECK, inspection_row
 
 SIZE = (80, 24)
@@ -29,10 +29,7 @@ def test_field_route_offline_with_a_result_waiting(
     snap_compare: SnapCompare, tmp_path: Path
 ) -> None:
     clock: FixedClock = thursday_clock()
-    city = open_demo_copy(tmp_path, clock)
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    field_file = tmp_path / "laptop" / "inspector.db"
-    check_out(city, field_file, clock)
+    city, url, field_file = checked_out(tmp_path, clock)
     inspection_id = inspection_row(city, PLAN_CHECK).id
     assert inspection_id is not None
     city.dispose()

@@ -116,6 +116,15 @@ def check_out(city: Database, field_file: Path, clock: FixedClock) -> None:
     assert summary.inspections > 0
 
 
+def checked_out(tmp_path: Path, clock: FixedClock) -> tuple[Database, str, Path]:
+    """A copy of the demo city on SQLite, its URL, and the inspector's day checked out from
+    it into a field file on the "laptop"."""
+    city = open_demo_copy(tmp_path, clock)
+    field_file = tmp_path / "laptop" / "inspector.db"
+    check_out(city, field_file, clock)
+    return city, f"sqlite:///{tmp_path / 'demo.db'}", field_file
+
+
 # --------------------------------------------------------------------------- the whole way
 
 
@@ -203,10 +212,7 @@ async def test_checkout_offline_failed_result_sync_and_the_contractor_sees_it(
 
 async def test_results_are_sent_on_their_own_when_the_city_is_reachable(tmp_path: Path) -> None:
     clock = thursday_clock()
-    city = open_demo_copy(tmp_path, clock)
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    field_file = tmp_path / "laptop" / "inspector.db"
-    check_out(city, field_file, clock)
+    city, url, field_file = checked_out(tmp_path, clock)
     session = open_field(field_file, clock=clock)
     app = make_field_app(session, lambda: Database.open(url, clock=clock), sync_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -229,10 +235,7 @@ async def test_a_checkout_older_than_its_day_plus_one_refuses_new_results_where_
     tmp_path: Path,
 ) -> None:
     clock = thursday_clock()
-    city = open_demo_copy(tmp_path, clock)
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    field_file = tmp_path / "laptop" / "inspector.db"
-    check_out(city, field_file, clock)
+    city, url, field_file = checked_out(tmp_path, clock)
     clock.set(hemet(2026, 11, 21, 8, 0))  # Saturday: Thursday's checkout is too old
     session = open_field(field_file, clock=clock)
     app = make_field_app(session, lambda: Database.open(url, clock=clock), sync_seconds=None)
@@ -251,10 +254,7 @@ async def test_a_conflict_is_shown_and_kept_for_the_inspector_and_on_the_staff_d
     tmp_path: Path,
 ) -> None:
     clock = thursday_clock()
-    city = open_demo_copy(tmp_path, clock)
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    field_file = tmp_path / "laptop" / "inspector.db"
-    check_out(city, field_file, clock)
+    city, url, field_file = checked_out(tmp_path, clock)
     session = open_field(field_file, clock=clock)
     app = make_field_app(session, lambda: Database.open(url, clock=clock), sync_seconds=None)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -321,10 +321,7 @@ async def test_hostile_comments_in_a_conflict_stay_inert_for_the_inspector_and_s
     the inspector's conflicts screen and on the staff desk, and run nothing (control and
     bidi characters never get in: recording refuses them, as online)."""
     clock = thursday_clock()
-    city = open_demo_copy(tmp_path, clock)
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    field_file = tmp_path / "laptop" / "inspector.db"
-    check_out(city, field_file, clock)
+    city, url, field_file = checked_out(tmp_path, clock)
     inspection_id = inspection_row(city, PLAN_CHECK).id
     assert inspection_id is not None
     session = open_field(field_file, clock=clock)
