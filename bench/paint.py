@@ -19,6 +19,7 @@ import asyncio
 import cProfile
 import pstats
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,20 @@ class PaintResult:
         return self.paint.p95 < PAINT_TARGET
 
 
+async def _held_and_painted(
+    screen: Any, started: float, loaded: Callable[[], bool], what: str
+) -> tuple[float, float]:
+    """Seconds from ``started`` until ``loaded()`` (polled every 0.5 ms: the rows held) and
+    until the screen has painted them; the dashboard and its floor are timed alike."""
+    while not loaded():
+        if time.perf_counter() - started > TIMEOUT:
+            raise RuntimeError(f"{what} did not load")
+        await asyncio.sleep(0.0005)
+    held = time.perf_counter() - started
+    await screen.wait_for_refresh()
+    return held, time.perf_counter() - started
+
+
 async def _one(app: Any, screen: Any, company: Company) -> tuple[float, float, int]:
     """Push the dashboard: ``(seconds to rows held, seconds to painted, rows)``."""
     from etrakit_tui.tui.widgets.paged_table import PagedTable
@@ -74,17 +89,13 @@ async def _one(app: Any, screen: Any, company: Company) -> tuple[float, float, i
     started = time.perf_counter()
     app.signed_in(company.actor, company.name, screen)
     tables: list[PagedTable[object, object]] = []
-    while True:
+
+    def loaded() -> bool:
         if not tables and screen.is_mounted:
-            tables = list(screen.query(PagedTable))
-        if tables and all(t.total is not None or t.error for t in tables):
-            break
-        if time.perf_counter() - started > TIMEOUT:
-            raise RuntimeError("the dashboard's tables did not load")
-        await asyncio.sleep(0.0005)
-    held = time.perf_counter() - started
-    await screen.wait_for_refresh()
-    painted = time.perf_counter() - started
+            tables.extend(screen.query(PagedTable))
+        return bool(tables) and all(t.total is not None or t.error for t in tables)
+
+    held, painted = await _held_and_painted(screen, started, loaded, "the dashboard's tables")
     errors = [t.error for t in tables if t.error]
     if errors:
         raise RuntimeError(f"dashboard table failed: {errors[0]}")
@@ -156,13 +167,11 @@ async def _floor(app: Any, screen: FloorScreen) -> tuple[float, float, int]:
     """Push the floor: ``(seconds to rows held, seconds to painted, rows)``; pop it."""
     started = time.perf_counter()
     await app.push_screen(screen)
-    while not screen.held and screen.error is None:
-        if time.perf_counter() - started > TIMEOUT:
-            raise RuntimeError("the floor's tables did not load")
-        await asyncio.sleep(0.0005)
-    held = time.perf_counter() - started
-    await screen.wait_for_refresh()
-    painted = time.perf_counter() - started
+
+    def loaded() -> bool:
+        return screen.held or screen.error is not None
+
+    held, painted = await _held_and_painted(screen, started, loaded, "the floor's tables")
     if screen.error is not None:
         raise RuntimeError(f"the floor's read failed: {screen.error}")
     await app.pop_screen()
