@@ -19,7 +19,6 @@ import pyte
 import pytest
 
 from bench import startup
-from etrakit_tui.domain.store.schema import upgrade
 
 DATA_LAYER = {
     "sqlalchemy",
@@ -31,17 +30,6 @@ DATA_LAYER = {
     "psycopg",
 }
 IMPORTED = re.compile(r"import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)")
-
-
-@pytest.fixture(scope="module")
-def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from etrakit_tui.domain.store.db import make_engine
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('start') / 'portal.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
 
 
 def _modules_before(

@@ -56,6 +56,7 @@ ENTRY_MODULES = (
     "etrakit_tui.cli.portal",
     "etrakit_tui.tui.app",
     "textual.drivers.linux_driver",
+    "etrakit_tui.tui.driver",
     "etrakit_tui.tui.screens.login",
     "etrakit_tui.domain.store.db",
 )

@@ -38,6 +38,8 @@ from etrakit_tui.tui.theme import ThemeCommands
 from etrakit_tui.tui.workers import run_service
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from etrakit_tui.domain.accounts.actors import Actor
     from etrakit_tui.domain.store.db import Database
     from etrakit_tui.tui.screens.field_status import FieldLink
@@ -188,6 +190,17 @@ class EtrakitApp(App[None]):
         self.fatal_error: EtrakitError | None = None
         self.settle_after_warm = False
         """Call :func:`settle_memory` once the database layer is loaded (the real portal)."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver for this platform, except that on Linux and macOS its
+        input thread is woken rather than polling (:mod:`etrakit_tui.tui.driver`)."""
+        driver_class = super().get_driver_class()
+        linux = sys.modules.get("textual.drivers.linux_driver")  # imported if it was chosen
+        if linux is not None and driver_class is linux.LinuxDriver:
+            from etrakit_tui.tui.driver import PortalDriver
+
+            return PortalDriver
+        return driver_class
 
     @property
     def database(self) -> Database:
