@@ -4,6 +4,7 @@ it (company list, sign-in, forgot-password help) waits for it. By keys only."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.widgets import Static
@@ -55,6 +56,26 @@ async def test_screen_is_drawn_before_the_database_and_first_key_opens_it(
         await on_screen(pilot, "DashboardScreen")
         assert "Signed in as: ACME ELECTRIC INC" in flat(pilot)
         assert opener.calls == 1  # opened once, by the first key
+
+
+async def test_a_start_without_the_collector_turns_it_on_once_drawn(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """The portal starts with the garbage collector off (``cli.portal.run_portal``: its
+    collections cost start-up time). Once the sign-in screen is drawn it is on again, so a
+    long session's garbage is collected, and what start-up made is frozen, not walked."""
+    gc.unfreeze()
+    gc.disable()
+    try:
+        app = make_app(Opener(tmp_path, clock))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await on_screen(pilot, "LoginScreen")
+            await until(pilot, gc.isenabled, "the collector back on")
+            assert gc.get_freeze_count() > 0
+            assert "Contractor Login" in flat(pilot)
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 async def test_forgot_password_waits_for_the_jurisdiction(

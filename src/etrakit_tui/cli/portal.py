@@ -8,6 +8,7 @@ SSH child runs the portal without loading the command modules. Its database come
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,12 +68,18 @@ def run_portal(
     remote: bool = False,
 ) -> None:
     """Run the portal until it ends; an error that ended it is raised (one line in main).
-    ``remote``: served over SSH (no file may be written on the server)."""
-    if not remote:
-        _log_locally()
-    app = portal_app(db_url, config_path, demo=demo, remote=remote)
-    app.settle_after_warm = True  # not before the first paint: a collection costs start-up time
-    app.run()
+    ``remote``: served over SSH (no file may be written on the server).
+    Start-up runs with the garbage collector off: the sign-in screen turns it back on once
+    it is drawn (:func:`etrakit_tui.tui.app.collect_from_now_on`)."""
+    gc.disable()
+    try:
+        if not remote:
+            _log_locally()
+        app = portal_app(db_url, config_path, demo=demo, remote=remote)
+        app.settle_after_warm = True  # not before the first paint: it costs start-up time
+        app.run()
+    finally:
+        gc.enable()  # (already on, unless the portal ended before its first screen)
     if app.fatal_error is not None:
         raise app.fatal_error
 

@@ -87,6 +87,17 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+def collect_from_now_on() -> None:
+    """Turn the garbage collector back on after a start-up without it (the portal's, up to
+    its sign-in screen being drawn). Start-up makes some 45,000 objects and few cycles; the
+    collections they set off cost about 11 ms of the time to the first screen (measured).
+    What start-up made is frozen first (``gc.freeze``): it lives as long as the process, so
+    the collections that follow need not walk it (its few cycles of garbage, some 1,500
+    objects, are kept)."""
+    gc.freeze()
+    gc.enable()
+
+
 class DatabaseSource:
     """The app's database: given ready, or opened (once) by the first caller of :meth:`get`.
 
@@ -246,6 +257,8 @@ class EtrakitApp(App[None]):
 
         self.sign_in_screen = LoginScreen()
         self.push_screen(self.sign_in_screen)
+        if not gc.isenabled():  # a start-up without the collector (cli.portal.run_portal)
+            self.sign_in_screen.call_after_refresh(collect_from_now_on)
 
     async def on_event(self, event: events.Event) -> None:
         """The first key (other than quitting) starts opening the database."""
