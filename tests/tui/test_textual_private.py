@@ -10,14 +10,31 @@ from __future__ import annotations
 import inspect
 
 from rich.text import Text
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap
+from textual.drivers.linux_driver import LinuxDriver
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 
 from etrakit_tui.tui import textual_private
 from etrakit_tui.tui.screens.permit import PermitTabs
 from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here
+
+
+def test_what_the_terminal_driver_relies_on_is_still_there() -> None:
+    """tui/driver.py: Textual's input thread is ``run_input_thread`` (run by the driver's
+    own wrapper), stopping input sets ``exit_event`` before waiting for the thread, and the
+    key parser keeps the moment a lone Escape times out in ``_timeout_time``."""
+    assert "self.run_input_thread()" in inspect.getsource(LinuxDriver._run_input_thread)
+    stop = inspect.getsource(LinuxDriver.disable_input)
+    assert stop.index("self.exit_event.set()") < stop.index("self._key_thread.join()")
+    parser = XTermParser()
+    assert parser._timeout_time is None  # nothing pending: the thread may sleep until woken
+    assert list(parser.feed("\x1b")) == []  # Escape alone, or the start of a sequence?
+    assert parser._timeout_time is not None
+    parser._timeout_time = 0.0  # as if that moment had come
+    assert [getattr(key, "key", None) for key in parser.tick()] == ["escape"]
 
 
 def test_the_private_names_are_still_there() -> None:

@@ -6,7 +6,11 @@ on it doing, so a Textual upgrade that changes one fails that test loudly (and t
 ``textual<8.3`` pin in pyproject.toml can be lifted once it passes on the new version).
 
 Kept elsewhere, each with its own test: ``EtrakitApp._handle_exception`` (tui/app.py, the one
-crash path; tests/tui/test_errors.py) and the footer's keys (tui/widgets/footer.py).
+crash path; tests/tui/test_errors.py), the footer's keys (tui/widgets/footer.py) and the
+terminal driver (tui/driver.py, kept out of this module so that the sign-in screen does not
+import the DataTable: it overrides ``LinuxDriver.run_input_thread``, wakes the thread through
+the driver's ``exit_event``, and reads ``XTermParser._timeout_time``; checked here and in
+tests/e2e/test_terminal_input.py).
 
 * :class:`PresizedDataTable` — a DataTable whose subclass sizes its columns itself as rows
   arrive. Textual's ``DataTable._on_idle`` calls ``DataTable._update_dimensions(new_rows)``,
