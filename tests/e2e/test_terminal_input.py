@@ -57,6 +57,19 @@ def test_an_idle_portal_sleeps_until_a_key(portal: Terminal) -> None:
     assert portal.wait_for(MENU_TITLE), portal.text()
 
 
+def test_a_character_whose_bytes_arrive_apart_is_typed(portal: Terminal) -> None:
+    """A key's bytes may come in two reads (over SSH, a packet may end inside a character):
+    the first read decodes to nothing yet, which is not the end of input."""
+    portal.send("Z")
+    assert portal.wait_for("Z"), portal.text()
+    portal.settle()
+    before = wake_ups(portal.pid)
+    portal.send(b"\xc3")  # the first byte of "é"
+    assert wait_until(lambda: wake_ups(portal.pid) > before, 10)  # read, and asleep again
+    portal.send(b"\xa9x")
+    assert portal.wait_for("Zéx"), portal.text()
+
+
 def test_a_lone_escape_and_quit_still_arrive(portal: Terminal) -> None:
     portal.send(F1)
     assert portal.wait_for(MENU_TITLE), portal.text()

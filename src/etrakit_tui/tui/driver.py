@@ -69,6 +69,9 @@ class PortalDriver(LinuxDriver):
 
     def close(self) -> None:
         super().close()
+        thread = self._key_thread
+        if thread is not None and thread.is_alive():
+            return  # input was not stopped first: the thread may still wait on the pipe
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -80,17 +83,17 @@ class PortalDriver(LinuxDriver):
         with selectors.DefaultSelector() as selector:
             selector.register(self.fileno, selectors.EVENT_READ, "terminal")
             selector.register(self._wake_r, selectors.EVENT_READ, "wake")
-            reading = True
             try:
                 while not self.exit_event.is_set():
                     for key, _mask in selector.select(_wait(parser)):
                         if key.data == "wake":
                             _drain(self._wake_r)
                             continue
-                        text = decode(_read(self.fileno))
-                        if not text and reading:  # end of input: stop reading the terminal
+                        data = _read(self.fileno)
+                        if not data:  # end of input: stop reading the terminal
                             selector.unregister(self.fileno)
-                            reading = False
+                            continue
+                        text = decode(data)  # empty when a character's bytes are split
                         for event in parser.feed(text) if text else ():
                             self.process_message(event)
                     for event in parser.tick():
