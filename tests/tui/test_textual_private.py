@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 from rich.text import Text
+from textual._compositor import Compositor
 from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap
@@ -17,7 +18,10 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 
+from etrakit_tui.domain.store.db import Database
 from etrakit_tui.tui import textual_private
+from etrakit_tui.tui.app import make_app
+from etrakit_tui.tui.compositor import PortalCompositor
 from etrakit_tui.tui.screens.permit import PermitTabs
 from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here
 
@@ -35,6 +39,39 @@ def test_what_the_terminal_driver_relies_on_is_still_there() -> None:
     assert parser._timeout_time is not None
     parser._timeout_time = 0.0  # as if that moment had come
     assert [getattr(key, "key", None) for key in parser.tick()] == ["escape"]
+
+
+async def test_partial_updates_write_what_textuals_own_would() -> None:
+    """tui/compositor.py: with a change in any one widget of the sign-in screen, the update
+    written to the terminal is the one Textual's own compositor writes, and fewer widgets
+    are rendered for it (none that the change does not cover)."""
+
+    def opener() -> Database:
+        raise AssertionError("the sign-in screen is drawn without the database")
+
+    app = make_app(opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        compositor = screen._compositor
+        assert type(compositor) is PortalCompositor
+        changed = [w for w in screen.walk_children(Widget) if w in compositor.visible_widgets]
+        assert len(changed) > 10
+        fewer = 0
+        for widget in changed:
+            area = widget.region
+            written = []
+            for kind in (PortalCompositor, Compositor):
+                compositor.__class__ = kind
+                compositor._dirty_regions = {area}
+                update = compositor.render_update()
+                assert update is not None
+                written.append(update.render_segments(app.console))
+            compositor.__class__ = PortalCompositor
+            assert written[0] == written[1], widget
+            ours = len(list(compositor._get_renders(area)))
+            fewer += ours < len(list(Compositor._get_renders(compositor, area)))
+        assert fewer > len(changed) // 2
 
 
 def test_the_private_names_are_still_there() -> None:

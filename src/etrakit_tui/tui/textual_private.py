@@ -10,7 +10,9 @@ crash path; tests/tui/test_errors.py), the footer's keys (tui/widgets/footer.py)
 terminal driver (tui/driver.py, kept out of this module so that the sign-in screen does not
 import the DataTable: it overrides ``LinuxDriver.run_input_thread``, wakes the thread through
 the driver's ``exit_event``, and reads ``XTermParser._timeout_time``; checked here and in
-tests/e2e/test_terminal_input.py).
+tests/e2e/test_terminal_input.py), and the screens' compositor (tui/compositor.py: it
+overrides ``Compositor._get_renders`` and is set as a screen's ``_compositor``; its updates
+are checked against Textual's own here).
 
 * :class:`PresizedDataTable` — a DataTable whose subclass sizes its columns itself as rows
   arrive. Textual's ``DataTable._on_idle`` calls ``DataTable._update_dimensions(new_rows)``,

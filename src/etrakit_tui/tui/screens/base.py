@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
+from etrakit_tui.tui.compositor import use_portal_compositor
 from etrakit_tui.tui.navigation import NAV_BINDINGS
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.styles import SCREEN_STYLESHEETS
@@ -48,6 +49,12 @@ class PortalScreen(Screen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
     CSS_PATH = SCREEN_STYLESHEETS  # loaded with the first one shown, if not loaded already
+
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name, id, classes)
+        use_portal_compositor(self)
 
     @property
     def is_home(self) -> bool:

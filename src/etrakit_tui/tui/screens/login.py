@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from etrakit_tui.tui.compositor import use_portal_compositor
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.screens.base import PortalHeader
 from etrakit_tui.tui.styles import load_screen_styles
@@ -126,6 +127,7 @@ class LoginScreen(Screen[Any]):
 
     def __init__(self) -> None:
         super().__init__()
+        use_portal_compositor(self)
         self.staff_mode = False
         self._failure_shown = False
         self._reason: str | None = None

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from etrakit_tui.tui.compositor import use_portal_compositor
 from etrakit_tui.tui.safe import inert
 from etrakit_tui.tui.styles import SCREEN_STYLESHEETS
 
@@ -37,6 +38,12 @@ class PortalModal(ModalScreen[R]):
         Binding("escape", "close", "Close", id="modal.close", tooltip="Close, changing nothing"),
     ]
     CSS_PATH = SCREEN_STYLESHEETS  # loaded with the first one shown, if not loaded already
+
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name, id, classes)
+        use_portal_compositor(self)
 
     def escape_result(self) -> R | None:
         """What closing with Esc answers (``None``: nothing chosen)."""
