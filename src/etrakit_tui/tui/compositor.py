@@ -10,8 +10,8 @@ character rendered twelve widgets for one changed field.
 :class:`PortalCompositor` renders only the widgets whose own visible area (their region
 within their container's) overlaps the changed region. A widget that does not overlap it has
 no cell inside it, so the update written to the terminal is the same (checked against
-Textual's own in ``tests/tui/test_textual_private.py``); one typed key costs about 15% less
-CPU (3.3 -> 2.8 ms on the search field, measured in a real terminal), which a server holding
+Textual's own in ``tests/tui/test_textual_private.py``); one typed key costs about 12% less
+CPU (3.2 -> 2.8 ms in the search field, measured in a real terminal), which a server holding
 hundreds of SSH sessions spends on the keys of the others.
 
 It overrides ``Compositor._get_renders``, Textual's private API (written against textual
