@@ -8,7 +8,9 @@ permit's tabs follow only the tab keys, through the public ``prevent_default``).
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual._compositor import Compositor
 from textual._xterm_parser import XTermParser
@@ -18,12 +20,14 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 
-from etrakit_tui.domain.store.db import Database
+from etrakit_tui.domain.store.db import Database, FixedClock
 from etrakit_tui.tui import textual_private
 from etrakit_tui.tui.app import make_app
 from etrakit_tui.tui.compositor import PortalCompositor
 from etrakit_tui.tui.screens.permit import PermitTabs
 from etrakit_tui.tui.textual_private import PresizedDataTable, bind_here
+from tests.tui.conftest import make_demo_app, until
+from tests.tui.forms_support import flat, open_menu, signed_in
 
 
 def test_what_the_terminal_driver_relies_on_is_still_there() -> None:
@@ -41,37 +45,67 @@ def test_what_the_terminal_driver_relies_on_is_still_there() -> None:
     assert [getattr(key, "key", None) for key in parser.tick()] == ["escape"]
 
 
-async def test_partial_updates_write_what_textuals_own_would() -> None:
-    """tui/compositor.py: with a change in any one widget of the sign-in screen, the update
+def same_partial_updates(app: App[object]) -> tuple[int, int]:
+    """Mark each widget of the current screen changed in turn; the update written to the
+    terminal must be the one Textual's own compositor writes. How many widgets were marked,
+    and for how many the portal's compositor rendered fewer widgets than Textual's."""
+    compositor = app.screen._compositor
+    assert type(compositor) is PortalCompositor
+    changed = [w for w in app.screen.walk_children(Widget) if w in compositor.visible_widgets]
+    fewer = 0
+    for widget in changed:
+        region, clip = compositor.visible_widgets[widget]
+        area = region.intersection(clip)  # what Textual marks changed: the part shown
+        written = []
+        for kind in (PortalCompositor, Compositor):
+            compositor.__class__ = kind
+            compositor._dirty_regions = {area}
+            update = compositor.render_update()
+            assert update is not None
+            written.append(update.render_segments(app.console))
+        compositor.__class__ = PortalCompositor
+        assert written[0] == written[1], widget
+        ours = len(list(compositor._get_renders(area)))
+        fewer += ours < len(list(Compositor._get_renders(compositor, area)))
+    return len(changed), fewer
+
+
+@pytest.mark.parametrize("rows", [24, 12])
+async def test_partial_updates_write_what_textuals_own_would(rows: int) -> None:
+    """tui/compositor.py, on the sign-in screen: with a change in any one widget, the update
     written to the terminal is the one Textual's own compositor writes, and fewer widgets
-    are rendered for it (none that the change does not cover)."""
+    are rendered for it (none that the change does not cover). At 12 rows the form is
+    scrolled so that a widget is cut by its container at its top."""
 
     def opener() -> Database:
         raise AssertionError("the sign-in screen is drawn without the database")
 
     app = make_app(opener)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, rows)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        compositor = screen._compositor
-        assert type(compositor) is PortalCompositor
-        changed = [w for w in screen.walk_children(Widget) if w in compositor.visible_widgets]
-        assert len(changed) > 10
-        fewer = 0
-        for widget in changed:
-            area = widget.region
-            written = []
-            for kind in (PortalCompositor, Compositor):
-                compositor.__class__ = kind
-                compositor._dirty_regions = {area}
-                update = compositor.render_update()
-                assert update is not None
-                written.append(update.render_segments(app.console))
-            compositor.__class__ = PortalCompositor
-            assert written[0] == written[1], widget
-            ours = len(list(compositor._get_renders(area)))
-            fewer += ours < len(list(Compositor._get_renders(compositor, area)))
-        assert fewer > len(changed) // 2
+        form = app.screen.query_one("#login")
+        form.scroll_to(y=5, animate=False)  # the name field is cut at its top
+        await until(pilot, lambda: form.scroll_y == (5 if rows < 24 else 0), "the scroll")
+        shown = app.screen._compositor.visible_widgets.values()
+        cut = sum(not clip.contains_region(region) for region, clip in shown)
+        assert (cut > 0) == (rows < 24)
+        changed, fewer = same_partial_updates(app)
+        assert changed > 10 and fewer > changed // 2
+
+
+async def test_partial_updates_on_the_dashboard_and_a_popup(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """The same on the dashboard (its three tables) and on the menu popup drawn over it."""
+    app = make_demo_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, "CITY OF HEMET", "hemetdemo1")
+        await until(pilot, lambda: "Signed in as: CITY OF HEMET" in flat(pilot), "the dashboard")
+        changed, fewer = same_partial_updates(app)
+        assert changed > 5 and fewer > 0
+        await open_menu(pilot, "f1", "MenuScreen")
+        changed, _fewer = same_partial_updates(app)
+        assert changed > 2
 
 
 def test_the_private_names_are_still_there() -> None:
