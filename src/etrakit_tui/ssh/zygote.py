@@ -7,8 +7,9 @@ holds no host key, no connection, no event loop) with a clean environment and on
 ``SOCK_SEQPACKET`` socket pair as its only descriptor besides the standard ones.
 
 It imports the portal's entry modules in the order a signed-in session does (with the garbage
-collector off), checks that it runs a single thread, then ``gc.freeze()``: the children share
-those pages copy-on-write and their collections never walk them. It never opens the database,
+collector off), checks that it runs a single thread, lays out its memory so that a session
+copies fewer pages (:mod:`etrakit_tui.ssh.pagelayout`), then ``gc.freeze()``: the children
+share those pages copy-on-write and their collections never walk them. It never opens the database,
 starts a loop or a thread, or logs to a file: each child does what its session needs itself.
 
 Protocol (one JSON object per datagram):
@@ -42,11 +43,13 @@ import threading
 from importlib import import_module
 from typing import Any, NoReturn
 
+from etrakit_tui.ssh import pagelayout
+
 MESSAGE_LIMIT = 65536
 MAX_FDS = 2  # the PTY slave, the log pipe
 LOG_FD = 3  # where a child finds the session's log pipe (ETRAKIT_LOG_FD)
 SESSION_NAME = b"etrakit-session"  # what ps shows for a session's process
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
 
 # What a signed-in session imports, entry points first, in the order it imports them (a
 # sorted list broke asyncio: ``_asyncio`` before ``asyncio`` loses ``current_task``).
@@ -114,15 +117,33 @@ def _build_shared_tables() -> None:
     get_character_cell_size("\u258a")  # a block the screens draw
 
 
-def _return_freed_memory() -> None:
-    """Blocks above 128 KiB come from ``mmap`` and go back to the system when freed. By
-    default glibc raises that threshold to the largest block freed so far: after a sign-in
-    (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured)."""
+def _tune_malloc() -> None:
+    """The C allocator's settings, inherited by every session.
+
+    - Blocks above 128 KiB come from ``mmap`` and go back to the system when freed. By
+      default glibc raises that threshold to the largest block freed so far: after a sign-in
+      (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured).
+    - One arena: by default each thread that allocates gets an arena of its own (the
+      terminal's reader, the database workers), each with pages partly used: 0.4 MiB more
+      per session (``bench.ssh_sessions``, 60 held). Python's lock already serialises
+      most of their allocations."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: its own policy
         import ctypes
 
         libc = ctypes.CDLL(None)
         libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        libc.mallopt(M_ARENA_MAX, 1)
+
+
+def lay_out_memory() -> None:
+    """Fewer pages for each session to copy (see :mod:`etrakit_tui.ssh.pagelayout`): the
+    gaps between live objects taken, then the code a session runs copied together (into
+    new pages), then the gaps that copying left taken too."""
+    functions = pagelayout.loaded_functions()
+    pagelayout.take_free_blocks()
+    pagelayout.pack_hot_code(functions, pagelayout.read_hot_code())
+    del functions
+    pagelayout.take_free_blocks()
 
 
 class Zygote:
@@ -298,12 +319,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", action="store_true", help="preload the demo city's modules")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
-    _return_freed_memory()
+    _tune_malloc()
     gc.disable()
     generators = preload(args.dialect, demo=args.demo)
     if threading.active_count() != 1:
         raise SystemExit("etrakit-tui: the fork server must run a single thread")
     gc.collect()
+    lay_out_memory()
     gc.freeze()
     Zygote(sock, generators).run()
 
