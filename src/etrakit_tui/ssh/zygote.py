@@ -9,8 +9,9 @@ holds no host key, no connection, no event loop) with a clean environment and on
 It imports the portal's entry modules in the order a signed-in session does (with the garbage
 collector off), checks that it runs a single thread, lays out its memory so that a session
 copies fewer pages (:mod:`etrakit_tui.ssh.pagelayout`), then ``gc.freeze()``: the children
-share those pages copy-on-write and their collections never walk them. It never opens the database,
-starts a loop or a thread, or logs to a file: each child does what its session needs itself.
+share those pages copy-on-write and their collections never walk them. It never opens the
+database, starts a loop or a thread, or logs to a file: each child does what its session
+needs itself.
 
 Protocol (one JSON object per datagram):
 
