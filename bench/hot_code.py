@@ -135,6 +135,18 @@ def drive(terminal: Terminal) -> None:
     terminal.write(QUIT)
 
 
+def wait_for_exit(pid: int, terminal: Terminal) -> int:
+    """The session's wait status once it has ended, reading what it still writes meanwhile
+    (a full terminal would hold it up)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        terminal.settle(quiet=0.2)
+    raise SystemExit("bench.hot_code: the session did not end after Ctrl+Q")
+
+
 def run_session(database: Path, keys: dict[int, str], out: Path, log_fd: int) -> None:
     """In the forked child (its terminal the PTY): the SSH session's process, profiled."""
     code = 1
@@ -194,8 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         log = bytearray()
         threading.Thread(target=_drain, args=(log_r, log), daemon=True).start()
         try:
-            drive(Terminal(master))
-            _, status = os.waitpid(pid, 0)
+            terminal = Terminal(master)
+            drive(terminal)
+            status = wait_for_exit(pid, terminal)
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
