@@ -50,7 +50,7 @@ MESSAGE_LIMIT = 65536
 MAX_FDS = 2  # the PTY slave, the log pipe
 LOG_FD = 3  # where a child finds the session's log pipe (ETRAKIT_LOG_FD)
 SESSION_NAME = b"etrakit-session"  # what ps shows for a session's process
-M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 # What a signed-in session imports, entry points first, in the order it imports them (a
 # sorted list broke asyncio: ``_asyncio`` before ``asyncio`` loses ``current_task``).
@@ -119,21 +119,18 @@ def _build_shared_tables() -> None:
 
 
 def _tune_malloc() -> None:
-    """The C allocator's settings, inherited by every session.
+    """Blocks above 128 KiB come from ``mmap`` and go back to the system when freed. By
+    default glibc raises that threshold to the largest block freed so far: after a sign-in
+    (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured).
 
-    - Blocks above 128 KiB come from ``mmap`` and go back to the system when freed. By
-      default glibc raises that threshold to the largest block freed so far: after a sign-in
-      (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured).
-    - One arena: by default each thread that allocates gets an arena of its own (the
-      terminal's reader, the database workers), each with pages partly used: 0.4 MiB more
-      per session (``bench.ssh_sessions``, 60 held). Python's lock already serialises
-      most of their allocations."""
+    The sessions keep glibc's arena per thread. One arena for all of a session's threads
+    (``M_ARENA_MAX=1``) saved 0.4 MiB per session but slowed keystroke echo with 300
+    sessions held (measured: ``bench/RESULTS.md``, issue 14's fourth round)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: its own policy
         import ctypes
 
         libc = ctypes.CDLL(None)
         libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-        libc.mallopt(M_ARENA_MAX, 1)
 
 
 def lay_out_memory() -> None:
