@@ -7,11 +7,9 @@ holds no host key, no connection, no event loop) with a clean environment and on
 ``SOCK_SEQPACKET`` socket pair as its only descriptor besides the standard ones.
 
 It imports the portal's entry modules in the order a signed-in session does (with the garbage
-collector off), checks that it runs a single thread, lays out its memory so that a session
-copies fewer pages (:mod:`etrakit_tui.ssh.pagelayout`), then ``gc.freeze()``: the children
-share those pages copy-on-write and their collections never walk them. It never opens the
-database, starts a loop or a thread, or logs to a file: each child does what its session
-needs itself.
+collector off), checks that it runs a single thread, then ``gc.freeze()``: the children share
+those pages copy-on-write and their collections never walk them. It never opens the database,
+starts a loop or a thread, or logs to a file: each child does what its session needs itself.
 
 Protocol (one JSON object per datagram):
 
@@ -43,8 +41,6 @@ import sys
 import threading
 from importlib import import_module
 from typing import Any, NoReturn
-
-from etrakit_tui.ssh import pagelayout
 
 MESSAGE_LIMIT = 65536
 MAX_FDS = 2  # the PTY slave, the log pipe
@@ -118,30 +114,15 @@ def _build_shared_tables() -> None:
     get_character_cell_size("\u258a")  # a block the screens draw
 
 
-def _tune_malloc() -> None:
+def _return_freed_memory() -> None:
     """Blocks above 128 KiB come from ``mmap`` and go back to the system when freed. By
     default glibc raises that threshold to the largest block freed so far: after a sign-in
-    (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured).
-
-    The sessions keep glibc's arena per thread. One arena for all of a session's threads
-    (``M_ARENA_MAX=1``) saved 0.4 MiB per session but slowed keystroke echo with 300
-    sessions held (measured: ``bench/RESULTS.md``, issue 14's fourth round)."""
+    (argon2id takes 19 MiB) the session kept those 19 MiB for good (measured)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: its own policy
         import ctypes
 
         libc = ctypes.CDLL(None)
         libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-
-
-def lay_out_memory() -> None:
-    """Fewer pages for each session to copy (see :mod:`etrakit_tui.ssh.pagelayout`): the
-    gaps between live objects taken, then the code a session runs copied together (into
-    new pages), then the gaps that copying left taken too."""
-    functions = pagelayout.loaded_functions()
-    pagelayout.take_free_blocks()
-    pagelayout.pack_hot_code(functions, pagelayout.read_hot_code())
-    del functions
-    pagelayout.take_free_blocks()
 
 
 class Zygote:
@@ -317,13 +298,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", action="store_true", help="preload the demo city's modules")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
-    _tune_malloc()
+    _return_freed_memory()
     gc.disable()
     generators = preload(args.dialect, demo=args.demo)
     if threading.active_count() != 1:
         raise SystemExit("etrakit-tui: the fork server must run a single thread")
     gc.collect()
-    lay_out_memory()
     gc.freeze()
     Zygote(sock, generators).run()
 
