@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import platform
 import re
 import shutil
 import signal
@@ -51,6 +52,7 @@ import pyte
 
 from bench.report import _git, _load, _machine
 from bench.stats import Latency, percentile
+from etrakit_tui.ssh.zygote import can_immortalize
 from tests.support.sshkit import (
     ServerProcess,
     Terminal,
@@ -421,7 +423,9 @@ def render(
         f"of `{EXEC_MODEL_REF}` (server and sessions)",
         f"- **Machine**: {_machine()}; load average (1/5/15 min) {_load(loads[0])} at the "
         f"start, {_load(loads[1])} at the end",
-        f"- **Server**: `etrakit-tui serve-ssh --demo`; clients: {ssh_version} (`ssh -tt`, "
+        f"- **Server**: `etrakit-tui serve-ssh --demo` on Python {platform.python_version()} "
+        f"(fork server's objects immortal: {'yes' if can_immortalize() else 'no'}); "
+        f"clients: {ssh_version} (`ssh -tt`, "
         "80x24) for the first screen and memory, asyncssh in one process for the held sessions",
     ]
     if loads[0][0] > 1.0:
