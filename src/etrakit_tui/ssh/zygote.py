@@ -137,8 +137,8 @@ def immortalize() -> int:
     Python writes an object's reference count each time code takes or drops a reference to
     it, so a child forked from here copied every page holding an object it merely used: its
     functions, classes, constants, strings. 31 MiB of the fork server's pages were copied
-    into each signed-in session (measured on CPython 3.11). CPython 3.12 leaves the count of
-    an immortal object alone, and never frees it. What is reached from the objects the
+    into each signed-in session (measured on CPython 3.11). CPython 3.12 and 3.13 leave the
+    count of an immortal object alone, and never free it. What is reached from the objects the
     garbage collector knows, and from every loaded module, gets the count CPython gives its
     own immortal objects; the fork server and its children never free them (the children
     exit with ``os._exit``). Elsewhere this does nothing and returns 0."""
