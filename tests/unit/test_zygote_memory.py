@@ -66,8 +66,8 @@ def test_a_session_copies_none_of_the_fork_servers_objects_it_uses() -> None:
     assert immortal["made"] > 100_000  # the portal's modules, classes, functions, strings
     assert mortal["objects"] == immortal["objects"] > 20_000
     # each reference taken writes its object's count: a page copied per page of objects
-    assert mortal["copied_kib"] > 8192, mortal  # measured: 24 MiB (CPython 3.12)
-    assert immortal["copied_kib"] < 1024, (immortal, mortal)  # measured: 56 KiB
+    assert mortal["copied_kib"] > 8192, mortal  # measured: 24-25 MiB (3.12.1, 3.13.0)
+    assert immortal["copied_kib"] < 1024, (immortal, mortal)  # measured: 56-72 KiB
 
 
 def test_where_python_has_no_immortal_objects_the_fork_server_leaves_them_alone() -> None:
