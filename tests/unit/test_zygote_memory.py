@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from etrakit_tui.ssh.zygote import can_immortalize
+from etrakit_tui.ssh.zygote import can_immortalize, immortalize
 
 pytestmark = pytest.mark.slow
 
@@ -70,9 +70,6 @@ def test_a_session_copies_none_of_the_fork_servers_objects_it_uses() -> None:
     assert immortal["copied_kib"] < 1024, (immortal, mortal)  # measured: 56-72 KiB
 
 
+@pytest.mark.skipif(can_immortalize(), reason="this Python has immortal objects")
 def test_where_python_has_no_immortal_objects_the_fork_server_leaves_them_alone() -> None:
-    if can_immortalize():
-        pytest.skip("this Python has immortal objects")
-    from etrakit_tui.ssh.zygote import immortalize
-
     assert immortalize() == 0
